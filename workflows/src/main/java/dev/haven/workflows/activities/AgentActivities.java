@@ -1,0 +1,99 @@
+package dev.haven.workflows.activities;
+
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Commands to host agents over gRPC with mutual TLS. Every method is a thin call; disk data flows
+ * agent to agent and never through these payloads, which carry ids, sequences and sizes only. Every
+ * method is idempotent, so that Temporal's retries are harmless.
+ */
+@ActivityInterface
+public interface AgentActivities {
+
+  /** A source disk and the replica disk it replicates to. */
+  record DiskPair(String sourceDiskId, String replicaDiskId, long sizeBytes) {}
+
+  record PrepareReplicaInput(
+      String itemId,
+      String sourceAgent,
+      String vmId,
+      String targetAgent,
+      Map<String, String> networkMapping) {}
+
+  record ReplicaPrepared(String replicaVmId, List<DiskPair> disks) {}
+
+  /**
+   * Reads the source VM's shape and creates (or finds, by item id) its powered-off replica at the
+   * target, with disks of the same sizes.
+   */
+  ReplicaPrepared prepareReplica(PrepareReplicaInput input);
+
+  record StartReplicationInput(
+      String itemId,
+      String sourceAgent,
+      String vmId,
+      String targetAgent,
+      String replicaVmId,
+      List<DiskPair> disks) {}
+
+  record ReplicationStarted(long lastSealedSeq) {}
+
+  /** Starts change tracking for the item at the source. Idempotent. */
+  ReplicationStarted startReplication(StartReplicationInput input);
+
+  record CopyDiskInput(String itemId, String sourceAgent, String targetAgent, String diskId) {}
+
+  record DiskCopied(String diskId, long totalChunks, long bytesSent, long zeroChunksSkipped) {}
+
+  /**
+   * Copies one disk to the target, resuming from the chunk the target last persisted; heartbeats
+   * with the next chunk as it goes.
+   */
+  DiskCopied copyDisk(CopyDiskInput input);
+
+  record CycleInput(String itemId, String sourceAgent) {}
+
+  record CycleResult(
+      long sealedSeq, long ackedSeq, long bytesShipped, long sealedAtMillis, long pendingBytes) {}
+
+  /** Seals the item's change logs at the source and ships every unacknowledged one. */
+  CycleResult replicateCycle(CycleInput input);
+
+  record StateInput(String itemId, String agentAddress) {}
+
+  record ReplicationProgress(
+      String role,
+      boolean active,
+      long lastSealedSeq,
+      long lastAckedSeq,
+      long lastAppliedSeq,
+      boolean initialCopyDone,
+      long pendingBytes) {}
+
+  /** What one agent knows of the item's replication. */
+  ReplicationProgress replicationState(StateInput input);
+
+  record PowerInput(String agentAddress, String vmId, boolean on) {}
+
+  record PowerResult(String vmId, String powerState) {}
+
+  /** Powers a VM on or off; powering off flushes and closes its NBD exports. */
+  PowerResult setPower(PowerInput input);
+
+  record HashDisksInput(String agentAddress, String vmId) {}
+
+  /** SHA-256 of each disk, in the VM's disk order. */
+  record DiskHashes(List<String> sha256) {}
+
+  /** Hashes every disk of a VM. Heartbeats while it reads. */
+  DiskHashes hashDisks(HashDisksInput input);
+
+  record StopInput(String itemId, String agentAddress) {}
+
+  record Stopped(String itemId) {}
+
+  /** Ends the item's replication role on one agent; disks and VMs stay. */
+  Stopped stopReplication(StopInput input);
+}

@@ -1,0 +1,43 @@
+package dev.haven.workflows.protection;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * The entity workflow of one protected VM, with id {@code protect/<itemId>}: the single writer of
+ * that VM's replication state. It enables protection (R10), runs the initial replication (R11),
+ * finalizes (R12), then ships a delta cycle at the policy's copy frequency on a durable timer (R13)
+ * until an operator fails the item over (R17).
+ */
+@WorkflowInterface
+public interface ProtectedItemWorkflow {
+
+  /** The workflow id of the item's entity workflow. */
+  static String workflowId(String itemId) {
+    return "protect/" + itemId;
+  }
+
+  @WorkflowMethod
+  ProtectionResult run(ProtectionInput input);
+
+  /**
+   * Asks for a failover. Returns at once with the job id; the failover itself runs in the
+   * workflow's main loop and reports through the job's steps.
+   */
+  @UpdateMethod
+  UpdateAccepted failover(FailoverRequest request);
+
+  /**
+   * Rejects a failover that the item's state forbids, with a message naming the state and what is
+   * allowed, e.g. while the initial replication still runs.
+   */
+  @UpdateValidatorMethod(updateName = "failover")
+  void validateFailover(FailoverRequest request);
+
+  /** The item's current replication status. */
+  @QueryMethod
+  ItemStatus status();
+}
