@@ -21,14 +21,14 @@ public interface VmDriver {
   Optional<VmRecord> find(String vmId) throws IOException;
 
   /**
-   * Powers a VM on or off and persists the power state. While on, its disks are exported over
-   * NBD; powering off flushes every disk and closes its exports.
+   * Powers a VM on or off and persists the power state. While on, its disks are exported over NBD;
+   * powering off flushes every disk and closes its exports.
    */
   VmRecord setPower(String vmId, boolean on) throws IOException;
 
   /**
-   * The tracked device of a disk: every write goes to the image and to the disk's change log.
-   * The same instance is returned for the life of the driver.
+   * The tracked device of a disk: every write goes to the image and to the disk's change log. The
+   * same instance is returned for the life of the driver.
    */
   BlockDevice device(String vmId, String diskId) throws IOException;
 
