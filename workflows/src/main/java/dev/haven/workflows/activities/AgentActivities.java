@@ -84,8 +84,11 @@ public interface AgentActivities {
 
   record HashDisksInput(String agentAddress, String vmId) {}
 
-  /** SHA-256 of each disk, in the VM's disk order. */
-  record DiskHashes(List<String> sha256) {}
+  /**
+   * SHA-256 of each disk, in the VM's disk order; {@code diskIds} names the disks in the same
+   * order, so that a mismatch can say which disk differs.
+   */
+  record DiskHashes(List<String> sha256, List<String> diskIds) {}
 
   /** Hashes every disk of a VM. Heartbeats while it reads. */
   DiskHashes hashDisks(HashDisksInput input);

@@ -1,0 +1,203 @@
+package dev.haven.activities.agent;
+
+import dev.haven.protocol.DiskMapping;
+import dev.haven.protocol.HashDiskRequest;
+import dev.haven.protocol.HashDiskResponse;
+import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.ListVmsRequest;
+import dev.haven.protocol.PrepareReplicaRequest;
+import dev.haven.protocol.ReplicateCycleRequest;
+import dev.haven.protocol.ReplicateCycleResponse;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.Role;
+import dev.haven.protocol.SetPowerRequest;
+import dev.haven.protocol.StartReplicationRequest;
+import dev.haven.protocol.Vm;
+import dev.haven.protocol.VmRef;
+import dev.haven.protocol.client.AgentChannels;
+import dev.haven.workflows.activities.AgentActivities;
+import dev.haven.workflows.model.ErrorType;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The agent activities as thin gRPC calls over mutual TLS, each with a deadline inside the
+ * workflow's start-to-close timeout. Disk data flows agent to agent; these calls carry ids,
+ * sequences and sizes only. gRPC errors become {@link ApplicationFailure}s typed as R16 says.
+ */
+public final class AgentActivitiesImpl implements AgentActivities {
+  /** Short commands; the workflow allows two minutes per attempt. */
+  static final Duration COMMAND_DEADLINE = Duration.ofSeconds(60);
+
+  /** A delta cycle ships every unacknowledged log; the workflow allows an hour. */
+  static final Duration CYCLE_DEADLINE = Duration.ofMinutes(55);
+
+  /** Hashing one disk reads it whole; the workflow allows two hours for all of a VM's disks. */
+  static final Duration HASH_DEADLINE = Duration.ofMinutes(110);
+
+  private final AgentCalls calls;
+  private final DiskCopier copier;
+
+  public AgentActivitiesImpl(AgentChannels channels) {
+    this.calls = new AgentCalls(channels);
+    this.copier = new DiskCopier(channels, calls);
+  }
+
+  @Override
+  public ReplicaPrepared prepareReplica(PrepareReplicaInput in) {
+    Vm source = getVm(in.sourceAgent(), in.vmId());
+    PrepareReplicaRequest.Builder request =
+        PrepareReplicaRequest.newBuilder().setItemId(in.itemId()).setSourceVm(source);
+    if (in.networkMapping() != null) {
+      request.putAllNetworkMapping(in.networkMapping());
+    }
+    ReplicationState target =
+        calls.call(
+            "PrepareReplica",
+            in.targetAgent(),
+            COMMAND_DEADLINE,
+            s -> s.prepareReplica(request.build()));
+    String replicaVmId =
+        target.getVmId().isEmpty() ? findReplica(in.targetAgent(), in.itemId()) : target.getVmId();
+    return new ReplicaPrepared(replicaVmId, DiskMappings.pair(in.itemId(), source, target));
+  }
+
+  @Override
+  public ReplicationStarted startReplication(StartReplicationInput in) {
+    StartReplicationRequest.Builder request =
+        StartReplicationRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setVmId(in.vmId())
+            .setTargetAddress(in.targetAgent())
+            .setReplicaVmId(in.replicaVmId());
+    for (DiskPair disk : in.disks()) {
+      request.addDisks(
+          DiskMapping.newBuilder()
+              .setSourceDiskId(disk.sourceDiskId())
+              .setReplicaDiskId(disk.replicaDiskId()));
+    }
+    ReplicationState state =
+        calls.call(
+            "StartReplication",
+            in.sourceAgent(),
+            COMMAND_DEADLINE,
+            s -> s.startReplication(request.build()));
+    return new ReplicationStarted(state.getLastSealedSeq());
+  }
+
+  @Override
+  public DiskCopied copyDisk(CopyDiskInput in) {
+    return copier.copy(in);
+  }
+
+  @Override
+  public CycleResult replicateCycle(CycleInput in) {
+    ReplicateCycleRequest request =
+        ReplicateCycleRequest.newBuilder().setItemId(in.itemId()).build();
+    ReplicateCycleResponse r =
+        calls.callHeartbeating(
+            "ReplicateCycle",
+            in.sourceAgent(),
+            CYCLE_DEADLINE,
+            in.itemId(),
+            s -> s.replicateCycle(request));
+    return new CycleResult(
+        r.getSealedSeq(),
+        r.getAckedSeq(),
+        r.getBytesShipped(),
+        r.getSealedAtMillis(),
+        r.getPendingBytes());
+  }
+
+  @Override
+  public ReplicationProgress replicationState(StateInput in) {
+    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
+    ReplicationState s =
+        calls.call(
+            "GetReplicationState",
+            in.agentAddress(),
+            COMMAND_DEADLINE,
+            stub -> stub.getReplicationState(item));
+    String role =
+        s.getRole() == Role.ROLE_UNSPECIFIED ? "none" : s.getRole().name().toLowerCase(Locale.ROOT);
+    return new ReplicationProgress(
+        role,
+        s.getActive(),
+        s.getLastSealedSeq(),
+        s.getLastAckedSeq(),
+        s.getLastAppliedSeq(),
+        DiskMappings.initialCopyDone(s),
+        s.getPendingBytes());
+  }
+
+  @Override
+  public PowerResult setPower(PowerInput in) {
+    SetPowerRequest request =
+        SetPowerRequest.newBuilder().setVmId(in.vmId()).setOn(in.on()).build();
+    Vm vm = calls.call("SetPower", in.agentAddress(), COMMAND_DEADLINE, s -> s.setPower(request));
+    return new PowerResult(vm.getId(), vm.getPowerState());
+  }
+
+  @Override
+  public DiskHashes hashDisks(HashDisksInput in) {
+    Vm vm = getVm(in.agentAddress(), in.vmId());
+    List<String> hashes = new ArrayList<>();
+    List<String> diskIds = new ArrayList<>();
+    for (int i = 0; i < vm.getDisksCount(); i++) {
+      String diskId = vm.getDisks(i).getId();
+      HashDiskRequest request =
+          HashDiskRequest.newBuilder().setVmId(in.vmId()).setDiskId(diskId).build();
+      HashDiskResponse hash =
+          calls.callHeartbeating(
+              "HashDisk", in.agentAddress(), HASH_DEADLINE, i, s -> s.hashDisk(request));
+      hashes.add(hash.getSha256());
+      diskIds.add(diskId);
+      Activity.getExecutionContext().heartbeat(i + 1);
+    }
+    return new DiskHashes(hashes, diskIds);
+  }
+
+  @Override
+  public Stopped stopReplication(StopInput in) {
+    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
+    try {
+      calls.call(
+          "StopReplication", in.agentAddress(), COMMAND_DEADLINE, s -> s.stopReplication(item));
+    } catch (ApplicationFailure e) {
+      // Stopping is idempotent: an agent that no longer knows the item has nothing to stop.
+      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
+        throw e;
+      }
+    }
+    return new Stopped(in.itemId());
+  }
+
+  private Vm getVm(String address, String vmId) {
+    VmRef ref = VmRef.newBuilder().setVmId(vmId).build();
+    return calls.call("GetVm", address, COMMAND_DEADLINE, s -> s.getVm(ref));
+  }
+
+  /** The replica VM that the target built for the item, when PrepareReplica did not name it. */
+  private String findReplica(String address, String itemId) {
+    return calls
+        .call(
+            "ListVms",
+            address,
+            COMMAND_DEADLINE,
+            s -> s.listVms(ListVmsRequest.getDefaultInstance()))
+        .getVmsList()
+        .stream()
+        .filter(vm -> vm.getReplicaOfItem().equals(itemId))
+        .map(Vm::getId)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                ApplicationFailure.newNonRetryableFailure(
+                    "agent " + address + " prepared no replica VM for item " + itemId,
+                    ErrorType.REPLICA_INVALID_STATE.typeName()));
+  }
+}

@@ -1,0 +1,75 @@
+package dev.haven.activities.agent;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.client.AgentChannels;
+import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Calls agents with a deadline on every call and turns gRPC errors into activity failures. Long
+ * unary calls are made asynchronously so that the activity can heartbeat while it waits.
+ */
+final class AgentCalls {
+  /** How often a waiting activity heartbeats: well inside the workflow's 30 s heartbeat timeout. */
+  static final long HEARTBEAT_EVERY_MILLIS = 5_000;
+
+  private final AgentChannels channels;
+
+  AgentCalls(AgentChannels channels) {
+    this.channels = channels;
+  }
+
+  /** A blocking call of {@code name} on the agent at {@code address}. */
+  <T> T call(
+      String name,
+      String address,
+      Duration deadline,
+      Function<AgentServiceGrpc.AgentServiceBlockingStub, T> rpc) {
+    try {
+      return rpc.apply(
+          channels.agent(address).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (StatusRuntimeException e) {
+      throw AgentErrors.failure(name, address, e);
+    }
+  }
+
+  /**
+   * An asynchronous call that heartbeats {@code details} every few seconds until it answers. If the
+   * heartbeat reports that the activity was cancelled or timed out, the call is cancelled too.
+   */
+  <T> T callHeartbeating(
+      String name,
+      String address,
+      Duration deadline,
+      Object details,
+      Function<AgentServiceGrpc.AgentServiceFutureStub, ListenableFuture<T>> rpc) {
+    ListenableFuture<T> future =
+        rpc.apply(
+            AgentServiceGrpc.newFutureStub(channels.channel(address))
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+    try {
+      while (true) {
+        try {
+          return future.get(HEARTBEAT_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException stillRunning) {
+          Activity.getExecutionContext().heartbeat(details);
+        }
+      }
+    } catch (ExecutionException e) {
+      throw AgentErrors.failure(name, address, e.getCause());
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw Activity.wrap(e);
+    } catch (RuntimeException e) {
+      future.cancel(true);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.haven.activities.agent;
+
+import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.CopyDiskRequest;
+import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.DiskCopyState;
+import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.client.AgentChannels;
+import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
+import dev.haven.workflows.activities.AgentActivities.DiskCopied;
+import dev.haven.workflows.model.ErrorType;
+import io.grpc.Context;
+import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The initial copy of one disk (R11): asks the target which chunk it persisted last, streams the
+ * copy from there and heartbeats every progress message. The target's persisted chunk is the truth:
+ * a previous attempt's heartbeat may be ahead of what reached the target's disk.
+ */
+final class DiskCopier {
+  /** The whole stream's deadline; the workflow's start-to-close timeout is six hours. */
+  static final Duration COPY_DEADLINE = Duration.ofHours(6);
+
+  private static final Logger log = LoggerFactory.getLogger(DiskCopier.class);
+
+  private final AgentChannels channels;
+  private final AgentCalls calls;
+
+  DiskCopier(AgentChannels channels, AgentCalls calls) {
+    this.channels = channels;
+    this.calls = calls;
+  }
+
+  DiskCopied copy(CopyDiskInput in) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
+    ReplicationState target =
+        calls.call(
+            "GetReplicationState",
+            in.targetAgent(),
+            AgentActivitiesImpl.COMMAND_DEADLINE,
+            s -> s.getReplicationState(item));
+    String replicaDiskId = replicaDiskId(in, target, item);
+    DiskCopyState persisted =
+        DiskMappings.copyOf(target, replicaDiskId).orElse(DiskCopyState.getDefaultInstance());
+    if (persisted.getDone()) {
+      return new DiskCopied(in.diskId(), persisted.getTotalChunks(), 0, 0);
+    }
+    long start = persisted.getNextChunk();
+    ctx.getHeartbeatDetails(Long.class)
+        .filter(previous -> previous > start)
+        .ifPresent(
+            previous ->
+                log.info(
+                    "disk {} of item {}: a previous attempt reached chunk {}, the target persisted"
+                        + " {}; resuming from {}",
+                    in.diskId(),
+                    in.itemId(),
+                    previous,
+                    start,
+                    start));
+    ctx.heartbeat(start);
+    return stream(in, start, ctx);
+  }
+
+  private String replicaDiskId(CopyDiskInput in, ReplicationState target, ItemRef item) {
+    return DiskMappings.replicaDiskOf(target, in.diskId())
+        .orElseGet(
+            () -> {
+              // An older target may not list the mapping; the source always knows it.
+              ReplicationState source =
+                  calls.call(
+                      "GetReplicationState",
+                      in.sourceAgent(),
+                      AgentActivitiesImpl.COMMAND_DEADLINE,
+                      s -> s.getReplicationState(item));
+              return DiskMappings.replicaDiskOf(source, in.diskId())
+                  .orElseThrow(
+                      () ->
+                          ApplicationFailure.newNonRetryableFailure(
+                              "neither agent maps disk "
+                                  + in.diskId()
+                                  + " of item "
+                                  + in.itemId()
+                                  + " to a replica disk; prepare the replica again",
+                              ErrorType.REPLICA_INVALID_STATE.typeName()));
+            });
+  }
+
+  private DiskCopied stream(CopyDiskInput in, long start, ActivityExecutionContext ctx) {
+    CopyDiskRequest request =
+        CopyDiskRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setDiskId(in.diskId())
+            .setStartChunk(start)
+            .build();
+    CopyProgress last = null;
+    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
+    try (Context.CancellableContext scope = Context.current().withCancellation()) {
+      Context previous = scope.attach();
+      try {
+        Iterator<CopyProgress> progress =
+            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
+                .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .copyDisk(request);
+        while (progress.hasNext()) {
+          last = progress.next();
+          ctx.heartbeat(last.getNextChunk());
+        }
+      } catch (StatusRuntimeException e) {
+        throw AgentErrors.failure("CopyDisk", in.sourceAgent(), e);
+      } finally {
+        scope.detach(previous);
+      }
+    }
+    if (last == null || !last.getDone()) {
+      throw ApplicationFailure.newFailure(
+          "CopyDisk on agent "
+              + in.sourceAgent()
+              + " ended before disk "
+              + in.diskId()
+              + " was complete (at chunk "
+              + (last == null ? start : last.getNextChunk())
+              + "); the next attempt resumes there",
+          ErrorType.NETWORK_ERROR.typeName());
+    }
+    return new DiskCopied(
+        in.diskId(), last.getTotalChunks(), last.getBytesSent(), last.getZeroChunksSkipped());
+  }
+}

@@ -1,0 +1,163 @@
+package dev.haven.workflows.protection;
+
+import static dev.haven.workflows.protection.JobRecorder.FAILED;
+import static dev.haven.workflows.protection.JobRecorder.RUNNING;
+import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
+
+import dev.haven.workflows.activities.AgentActivities.CycleResult;
+import dev.haven.workflows.activities.AgentActivities.DiskHashes;
+import dev.haven.workflows.activities.AgentActivities.HashDisksInput;
+import dev.haven.workflows.activities.AgentActivities.PowerInput;
+import dev.haven.workflows.activities.AgentActivities.StopInput;
+import dev.haven.workflows.model.ErrorType;
+import dev.haven.workflows.model.Health;
+import dev.haven.workflows.model.HostRef;
+import dev.haven.workflows.model.ItemState;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import org.slf4j.Logger;
+
+/**
+ * A planned failover (R17) as a saga: shut the source down, ship its last changes, prove that the
+ * replica equals the source, stop replication and power the replica on. Each compensation is
+ * registered before the step it undoes, so a failure before the replica runs leaves the source
+ * running and protected as it was. Its steps are recorded on the {@code planned-failover} job that
+ * the API made when it sent the Update.
+ */
+final class PlannedFailoverSaga {
+  static final String SHUT_DOWN_SOURCE = "shut-down-source";
+  static final String SHIP_LAST_CHANGES = "ship-last-changes";
+  static final String VERIFY_REPLICA = "verify-replica";
+  static final String STOP_REPLICATION = "stop-replication";
+  static final String POWER_ON_REPLICA = "power-on-replica";
+
+  private static final Logger log = Workflow.getLogger(PlannedFailoverSaga.class);
+
+  private final ProtectionState s;
+  private final ProtectionActivities a;
+  private final JobRecorder rec;
+  private final ReplicationSteps replication;
+
+  PlannedFailoverSaga(
+      ProtectionState state,
+      ProtectionActivities activities,
+      JobRecorder recorder,
+      ReplicationSteps replication) {
+    this.s = state;
+    this.a = activities;
+    this.rec = recorder;
+    this.replication = replication;
+  }
+
+  /** Runs the failover; true when the replica runs, false when it was rolled back. */
+  boolean run(FailoverRequest request) {
+    String jobId = request.jobId();
+    HostRef source = s.input.source();
+    HostRef target = s.input.target();
+    String vmId = s.input.vmId();
+    s.state = ItemState.FAILOVER_IN_PROGRESS;
+    rec.item(s);
+    rec.jobState(jobId, RUNNING, null);
+    Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+    String step = SHUT_DOWN_SOURCE;
+    try {
+      saga.addCompensation(
+          () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, true)));
+      rec.step(
+          jobId, step, () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, false)));
+      step = SHIP_LAST_CHANGES;
+      rec.step(jobId, step, this::shipLastChanges);
+      step = VERIFY_REPLICA;
+      rec.step(jobId, step, this::verifyReplica);
+      saga.addCompensation(replication::reestablish);
+      step = STOP_REPLICATION;
+      rec.step(
+          jobId,
+          step,
+          () -> {
+            a.agent.stopReplication(new StopInput(s.itemId(), source.agentAddress()));
+            return a.agent.stopReplication(new StopInput(s.itemId(), target.agentAddress()));
+          });
+      step = POWER_ON_REPLICA;
+      rec.step(
+          jobId,
+          step,
+          () -> a.agent.setPower(new PowerInput(target.agentAddress(), s.replicaVmId, true)));
+    } catch (ActivityFailure | ApplicationFailure e) {
+      rollBack(jobId, step, Failures.describe(e), saga);
+      return false;
+    }
+    s.state = ItemState.FAILED_OVER;
+    s.activeSiteId = target.siteId();
+    s.healthy();
+    rec.item(s);
+    rec.jobState(jobId, SUCCEEDED, null);
+    return true;
+  }
+
+  private void rollBack(String jobId, String step, String error, Saga saga) {
+    String message =
+        "planned failover stopped at step "
+            + step
+            + ": "
+            + error
+            + ". The source VM was powered on again and protection continues;"
+            + " fix the cause and ask for the failover again.";
+    Health health = Health.WARNING;
+    try {
+      saga.compensate();
+    } catch (Saga.CompensationException | ActivityFailure e) {
+      message =
+          "planned failover stopped at step "
+              + step
+              + ": "
+              + error
+              + ". Undoing it failed too ("
+              + Failures.describe(e.getCause() == null ? e : e.getCause())
+              + "): check that the source VM runs and that replication is active.";
+      health = Health.CRITICAL;
+    }
+    log.warn("item {}: {}", s.itemId(), message);
+    s.state = ItemState.PROTECTED;
+    s.failed(message, health);
+    rec.item(s);
+    rec.jobState(jobId, FAILED, message);
+  }
+
+  /** With the source off, one more cycle carries every last write to the target. */
+  private CycleResult shipLastChanges() {
+    CycleResult r = replication.shipAndRecord();
+    if (r.ackedSeq() < r.sealedSeq()) {
+      throw ApplicationFailure.newFailure(
+          "the source sealed its change logs up to sequence "
+              + r.sealedSeq()
+              + " but the target applied only up to "
+              + r.ackedSeq()
+              + "; the last changes did not all arrive",
+          ErrorType.NETWORK_ERROR.typeName());
+    }
+    return r;
+  }
+
+  /** Hashes both VMs' disks in parallel; every disk must be equal, byte for byte. */
+  private DiskHashes verifyReplica() {
+    HostRef source = s.input.source();
+    HostRef target = s.input.target();
+    Promise<DiskHashes> sourceHashes =
+        Async.function(
+            a.hasher::hashDisks, new HashDisksInput(source.agentAddress(), s.input.vmId()));
+    Promise<DiskHashes> replicaHashes =
+        Async.function(
+            a.hasher::hashDisks, new HashDisksInput(target.agentAddress(), s.replicaVmId));
+    String mismatch = ReplicaComparison.mismatch(sourceHashes.get(), replicaHashes.get());
+    if (mismatch != null) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          mismatch, ErrorType.REPLICA_MISMATCH.typeName());
+    }
+    return replicaHashes.get();
+  }
+}

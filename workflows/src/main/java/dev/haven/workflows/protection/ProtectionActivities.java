@@ -1,0 +1,81 @@
+package dev.haven.workflows.protection;
+
+import dev.haven.workflows.activities.AgentActivities;
+import dev.haven.workflows.activities.StoreActivities;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+
+/**
+ * The activity stubs of the protection workflow, one per kind of call, each with explicit timeouts
+ * and retries. Short agent commands fail fast so that the workflow can record the error; long
+ * copies heartbeat so that a dead worker or agent is noticed in seconds, not hours.
+ */
+final class ProtectionActivities {
+
+  /** Store projections: retried with back-off for half an hour, since the store may restart. */
+  static final ActivityOptions STORE =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setScheduleToCloseTimeout(Duration.ofMinutes(30))
+          .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofMinutes(1), 0))
+          .build();
+
+  /** Inventory, power, prepare, start, stop and state: short unary calls to one agent. */
+  static final ActivityOptions AGENT_COMMAND =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+          .build();
+
+  /** One disk's initial copy: hours long; every attempt resumes where the target stopped. */
+  static final ActivityOptions COPY_DISK =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(6))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(2), 20))
+          .build();
+
+  /** Hashing every disk of a VM reads it whole, so it heartbeats too. */
+  static final ActivityOptions HASH_DISKS =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(2))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+          .build();
+
+  /**
+   * A delta cycle ships every unacknowledged log. Few attempts: the next cycle at copy frequency is
+   * the real retry, and the workflow records the failure in between.
+   */
+  static final ActivityOptions CYCLE =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(1))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 3))
+          .build();
+
+  final AgentActivities agent;
+  final AgentActivities copier;
+  final AgentActivities hasher;
+  final AgentActivities cycler;
+  final StoreActivities store;
+
+  ProtectionActivities() {
+    agent = Workflow.newActivityStub(AgentActivities.class, AGENT_COMMAND);
+    copier = Workflow.newActivityStub(AgentActivities.class, COPY_DISK);
+    hasher = Workflow.newActivityStub(AgentActivities.class, HASH_DISKS);
+    cycler = Workflow.newActivityStub(AgentActivities.class, CYCLE);
+    store = Workflow.newActivityStub(StoreActivities.class, STORE);
+  }
+
+  private static RetryOptions retry(Duration initial, Duration max, int attempts) {
+    return RetryOptions.newBuilder()
+        .setInitialInterval(initial)
+        .setBackoffCoefficient(2.0)
+        .setMaximumInterval(max)
+        .setMaximumAttempts(attempts)
+        .build();
+  }
+}

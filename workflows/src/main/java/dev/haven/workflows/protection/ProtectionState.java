@@ -1,0 +1,82 @@
+package dev.haven.workflows.protection;
+
+import dev.haven.workflows.model.Health;
+import dev.haven.workflows.model.ItemState;
+
+/**
+ * Everything a {@link ProtectedItemWorkflowImpl} run knows about its item, in one place, so that
+ * the Query, the Update validator, the helpers and continue-as-new all read the same fields. Only
+ * the workflow thread touches it, so it needs no locking.
+ */
+final class ProtectionState {
+  final ProtectionInput input;
+  ItemState state;
+  Health health = Health.NORMAL;
+  String replicaVmId;
+  long lastAppliedSeq;
+  Long lastRecoveryPointMillis;
+  long pendingBytes;
+
+  /** The most recent error; it stays after recovery, and the health says whether it matters. */
+  String lastError;
+
+  String activeSiteId;
+
+  /** The failover that an accepted Update asked for and the main loop has not started yet. */
+  FailoverRequest pendingFailover;
+
+  ProtectionState(ProtectionInput input) {
+    this.input = input;
+    this.activeSiteId = input.source().siteId();
+    ProtectionCarryOver carry = input.carryOver();
+    if (carry == null) {
+      this.state = ItemState.ENABLING;
+      return;
+    }
+    this.state = carry.state() == null ? ItemState.ENABLING : carry.state();
+    this.replicaVmId = carry.replicaVmId();
+    this.lastAppliedSeq = carry.lastAppliedSeq();
+    this.lastRecoveryPointMillis = carry.lastRecoveryPointMillis();
+  }
+
+  String itemId() {
+    return input.itemId();
+  }
+
+  /** Marks the item healthy again after a step that touched the agents succeeded. */
+  void healthy() {
+    health = Health.NORMAL;
+  }
+
+  /** Records an error and the health it leaves the item in. */
+  void failed(String error, Health newHealth) {
+    lastError = error;
+    health = newHealth;
+  }
+
+  ItemStatus toStatus() {
+    return new ItemStatus(
+        itemId(),
+        state,
+        health,
+        replicaVmId,
+        lastAppliedSeq,
+        lastRecoveryPointMillis,
+        pendingBytes,
+        lastError);
+  }
+
+  /** The input of the next run when this one continues as new: same item, resumed state. */
+  ProtectionInput nextRunInput() {
+    return new ProtectionInput(
+        input.itemId(),
+        input.vmId(),
+        null,
+        input.source(),
+        input.target(),
+        input.copyFrequencySeconds(),
+        input.networkMapping(),
+        true,
+        new ProtectionCarryOver(state, replicaVmId, lastAppliedSeq, lastRecoveryPointMillis));
+  }
+}

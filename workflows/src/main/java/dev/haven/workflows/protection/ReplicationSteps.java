@@ -1,0 +1,226 @@
+package dev.haven.workflows.protection;
+
+import static dev.haven.workflows.protection.JobRecorder.FAILED;
+import static dev.haven.workflows.protection.JobRecorder.RUNNING;
+import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
+
+import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
+import dev.haven.workflows.activities.AgentActivities.CycleInput;
+import dev.haven.workflows.activities.AgentActivities.CycleResult;
+import dev.haven.workflows.activities.AgentActivities.DiskPair;
+import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
+import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
+import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
+import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
+import dev.haven.workflows.activities.AgentActivities.StateInput;
+import dev.haven.workflows.model.Health;
+import dev.haven.workflows.model.HostRef;
+import dev.haven.workflows.model.ItemState;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Functions;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import org.slf4j.Logger;
+
+/**
+ * The replication steps of a protected item: enable protection (R10), initial replication (R11),
+ * finalize (R12), the delta cycle (R13) and the resume after a restart (D1). Every agent command is
+ * idempotent, so a step that is run again after a failure or a restart picks up where it stopped.
+ */
+final class ReplicationSteps {
+  static final String PREPARE_REPLICA = "prepare-replica";
+  static final String START_REPLICATION = "start-replication";
+  static final String INITIAL_REPLICATION = "initial-replication";
+  static final String FINALIZE = "finalize";
+
+  /** R16's back-off between attempts of a failed enable, in minutes; then every 30 minutes. */
+  private static final long[] BACKOFF_MINUTES = {1, 2, 4, 8, 10};
+
+  private static final Logger log = Workflow.getLogger(ReplicationSteps.class);
+
+  private final ProtectionState s;
+  private final ProtectionActivities a;
+  private final JobRecorder rec;
+
+  ReplicationSteps(ProtectionState state, ProtectionActivities activities, JobRecorder recorder) {
+    this.s = state;
+    this.a = activities;
+    this.rec = recorder;
+  }
+
+  /** A fresh protection: every step from prepare to finalize. False if it ended in error. */
+  boolean enable(String jobId) {
+    s.state = ItemState.ENABLING;
+    rec.item(s);
+    return withRetries(jobId, () -> enableSteps(jobId));
+  }
+
+  /**
+   * Picks up after the embedded Temporal server restarted (or after continue-as-new): the agents
+   * say where replication stands, and an unfinished initial copy continues from the chunk the
+   * target persisted. Never starts a full copy over. False if the item should not be replicated.
+   */
+  boolean resume(String jobId) {
+    if (s.state == ItemState.FAILED_OVER
+        || s.state == ItemState.COMMITTED
+        || s.state == ItemState.DISABLED) {
+      return false;
+    }
+    ReplicationProgress source = progressOf(s.input.source());
+    ReplicationProgress target = progressOf(s.input.target());
+    if (source != null) {
+      s.pendingBytes = source.pendingBytes();
+    }
+    if (target != null) {
+      s.lastAppliedSeq = Math.max(s.lastAppliedSeq, target.lastAppliedSeq());
+    }
+    boolean startedBefore = s.state != ItemState.ENABLING && s.state != ItemState.ERROR;
+    boolean copyDone =
+        target != null
+            ? target.initialCopyDone()
+            : startedBefore && s.state != ItemState.INITIAL_REPLICATION;
+    log.info(
+        "resuming item {} in state {}: initial copy done={}, applied seq={}",
+        s.itemId(),
+        s.state.apiName(),
+        copyDone,
+        s.lastAppliedSeq);
+    if (!copyDone) {
+      return withRetries(jobId, () -> enableSteps(jobId));
+    }
+    if (!startedBefore || s.state == ItemState.INITIAL_REPLICATION) {
+      return withRetries(jobId, () -> finalizeProtection(jobId));
+    }
+    // Whatever the store last saw (resync, pause, an interrupted failover), the replica holds a
+    // complete copy, so protection continues with delta cycles.
+    s.state = ItemState.PROTECTED;
+    rec.item(s);
+    return true;
+  }
+
+  /** One delta cycle; a failure is recorded on the item and the next cycle tries again. */
+  void deltaCycle() {
+    try {
+      shipAndRecord();
+      s.healthy();
+    } catch (ActivityFailure e) {
+      String error = Failures.describe(e);
+      s.failed(error, Failures.recoverable(e) ? Health.WARNING : Health.CRITICAL);
+      log.warn("delta cycle of item {} failed: {}", s.itemId(), error);
+    }
+    rec.item(s);
+  }
+
+  /** Seals and ships the change logs, then records the recovery point that the target applied. */
+  CycleResult shipAndRecord() {
+    CycleResult r = a.cycler.replicateCycle(new CycleInput(s.itemId(), sourceAgent()));
+    s.pendingBytes = r.pendingBytes();
+    s.lastAppliedSeq = Math.max(s.lastAppliedSeq, r.ackedSeq());
+    if (r.sealedSeq() > 0 && r.ackedSeq() >= r.sealedSeq()) {
+      s.lastRecoveryPointMillis = r.sealedAtMillis();
+      rec.recoveryPoint(s.itemId(), r.sealedSeq(), r.sealedAtMillis());
+    }
+    return r;
+  }
+
+  /** Records the target as the item's replica again and restarts tracking at the source. */
+  void reestablish() {
+    ReplicaPrepared prepared = a.agent.prepareReplica(prepareInput());
+    a.agent.startReplication(startInput(prepared));
+  }
+
+  private void enableSteps(String jobId) {
+    ReplicaPrepared prepared =
+        rec.step(jobId, PREPARE_REPLICA, () -> a.agent.prepareReplica(prepareInput()));
+    s.replicaVmId = prepared.replicaVmId();
+    rec.step(jobId, START_REPLICATION, () -> a.agent.startReplication(startInput(prepared)));
+    s.state = ItemState.INITIAL_REPLICATION;
+    rec.item(s);
+    rec.step(
+        jobId,
+        INITIAL_REPLICATION,
+        () -> {
+          // One disk after the other (R11): each copy is a long activity that resumes by itself.
+          for (DiskPair disk : prepared.disks()) {
+            a.copier.copyDisk(
+                new CopyDiskInput(s.itemId(), sourceAgent(), targetAgent(), disk.sourceDiskId()));
+          }
+          return null;
+        });
+    finalizeProtection(jobId);
+  }
+
+  private void finalizeProtection(String jobId) {
+    // The first cycle ships the writes that the guest made while the disks were being copied.
+    rec.step(jobId, FINALIZE, this::shipAndRecord);
+    s.state = ItemState.PROTECTED;
+    s.healthy();
+    rec.item(s);
+  }
+
+  /**
+   * Runs {@code body} until it succeeds. A non-recoverable failure ends protection in state error
+   * with health critical (R16); a recoverable one waits on a durable timer and tries again.
+   */
+  private boolean withRetries(String jobId, Functions.Proc body) {
+    rec.jobState(jobId, RUNNING, null);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        body.apply();
+        rec.jobState(jobId, SUCCEEDED, null);
+        return true;
+      } catch (ActivityFailure e) {
+        String error = Failures.describe(e);
+        if (!Failures.recoverable(e)) {
+          s.state = ItemState.ERROR;
+          s.failed(error, Health.CRITICAL);
+          rec.item(s);
+          rec.jobState(jobId, FAILED, error);
+          return false;
+        }
+        s.failed(error, Health.WARNING);
+        rec.item(s);
+        Duration delay = retryDelay(attempt);
+        log.warn("enabling item {} failed, again in {}: {}", s.itemId(), delay, error);
+        Workflow.sleep(delay);
+      }
+    }
+  }
+
+  static Duration retryDelay(int attempt) {
+    return Duration.ofMinutes(attempt < BACKOFF_MINUTES.length ? BACKOFF_MINUTES[attempt] : 30);
+  }
+
+  private ReplicationProgress progressOf(HostRef host) {
+    try {
+      return a.agent.replicationState(new StateInput(s.itemId(), host.agentAddress()));
+    } catch (ActivityFailure e) {
+      log.warn(
+          "agent {} cannot say where item {} stands: {}", host, s.itemId(), Failures.describe(e));
+      return null;
+    }
+  }
+
+  private PrepareReplicaInput prepareInput() {
+    return new PrepareReplicaInput(
+        s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.input.networkMapping());
+  }
+
+  private StartReplicationInput startInput(ReplicaPrepared prepared) {
+    return new StartReplicationInput(
+        s.itemId(),
+        sourceAgent(),
+        s.input.vmId(),
+        targetAgent(),
+        prepared.replicaVmId(),
+        prepared.disks());
+  }
+
+  private String sourceAgent() {
+    return s.input.source().agentAddress();
+  }
+
+  private String targetAgent() {
+    return s.input.target().agentAddress();
+  }
+}

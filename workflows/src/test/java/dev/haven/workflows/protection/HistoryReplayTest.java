@@ -1,0 +1,19 @@
+package dev.haven.workflows.protection;
+
+import io.temporal.testing.WorkflowReplayer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replays recorded histories against today's code: a change that would break running workflows (a
+ * new activity call, a reordered step) fails here and needs {@code Workflow.getVersion}. Record a
+ * history again with {@code -Dhaven.recordHistories=true} only when a change is meant to be
+ * incompatible, and say so in the change.
+ */
+class HistoryReplayTest {
+
+  @Test
+  void replaysProtectTwoCyclesPlannedFailover() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.PROTECT_TWO_CYCLES_FAILOVER, ProtectedItemWorkflowImpl.class);
+  }
+}
