@@ -1,10 +1,35 @@
 package dev.haven.activities.store;
 
+import dev.haven.store.Ids;
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.JobStep;
+import dev.haven.store.PairingDao;
+import dev.haven.store.PolicyDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.store.RecoveryPoint;
+import dev.haven.store.RecoveryPointDao;
 import dev.haven.workflows.activities.StoreActivities;
+import dev.haven.workflows.model.Health;
+import dev.haven.workflows.model.ItemState;
+import io.temporal.failure.ApplicationFailure;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
-/** PLACEHOLDER: the store helper replaces this file. Its constructor is fixed here. */
+/**
+ * Writes workflow state into the store (R14, R28). Every write is idempotent, because Temporal
+ * retries activities: null fields of an {@link ItemUpdate} leave stored values alone, a recovery
+ * point recorded twice stays one row, job steps upsert by job and name, and a finished job is never
+ * reopened. Writes about an item or a job that the store does not know answer {@code Ack(false)}.
+ */
 public final class StoreActivitiesImpl implements StoreActivities {
+  /** Longest error text kept, the width of the error columns. */
+  static final int MAX_ERROR_CHARS = 4000;
+
+  private static final long HOUR_MILLIS = 3_600_000L;
+
   private final Jdbi jdbi;
 
   public StoreActivitiesImpl(Jdbi jdbi) {
@@ -13,21 +38,234 @@ public final class StoreActivitiesImpl implements StoreActivities {
 
   @Override
   public Ack recordItem(ItemUpdate update) {
-    throw new UnsupportedOperationException();
+    if (update.state() != null) {
+      checkState(update.state());
+    }
+    if (update.health() != null) {
+      checkHealth(update.health());
+    }
+    return jdbi.inTransaction(
+        h -> {
+          ProtectedItemDao items = h.attach(ProtectedItemDao.class);
+          ProtectedItem item = items.find(update.itemId()).orElse(null);
+          if (item == null) {
+            return new Ack(false);
+          }
+          items.updateStatus(merge(item, update));
+          return new Ack(true);
+        });
+  }
+
+  /**
+   * The item with every non-null field of {@code update} applied. An empty {@code lastError} clears
+   * the stored error, since null means "leave it".
+   */
+  static ProtectedItem merge(ProtectedItem item, ItemUpdate update) {
+    String lastError = item.lastError();
+    if (update.lastError() != null) {
+      lastError = update.lastError().isEmpty() ? null : truncate(update.lastError());
+    }
+    return new ProtectedItem(
+        item.id(),
+        item.vmId(),
+        item.pairingId(),
+        item.sourceHostId(),
+        item.targetHostId(),
+        orElse(update.replicaVmId(), item.replicaVmId()),
+        orElse(update.state(), item.state()),
+        orElse(update.health(), item.health()),
+        orElse(update.lastAppliedSeq(), item.lastAppliedSeq()),
+        orElse(update.lastRecoveryPointMillis(), item.lastRecoveryPointAt()),
+        orElse(update.pendingBytes(), item.pendingBytes()),
+        lastError,
+        orElse(update.activeSiteId(), item.activeSiteId()),
+        item.workflowId(),
+        item.createdAt(),
+        Math.max(item.updatedAt(), update.atMillis()));
   }
 
   @Override
   public Ack recordRecoveryPoint(RecoveryPointRecord point) {
-    throw new UnsupportedOperationException();
+    try {
+      return jdbi.inTransaction(h -> recordPoint(h, point));
+    } catch (UnableToExecuteStatementException e) {
+      // A concurrent twin of this write won the primary key: the point is recorded either way.
+      boolean present =
+          jdbi.withExtension(
+              RecoveryPointDao.class, d -> d.findBySeq(point.itemId(), point.seq()).isPresent());
+      if (present) {
+        return new Ack(false);
+      }
+      throw e;
+    }
+  }
+
+  private static Ack recordPoint(Handle h, RecoveryPointRecord point) {
+    ProtectedItemDao items = h.attach(ProtectedItemDao.class);
+    ProtectedItem item = items.find(point.itemId()).orElse(null);
+    if (item == null) {
+      return new Ack(false);
+    }
+    RecoveryPointDao points = h.attach(RecoveryPointDao.class);
+    boolean written =
+        points.insertIfAbsent(
+            new RecoveryPoint(
+                point.itemId(),
+                point.seq(),
+                Ids.recoveryPoint(point.seq()),
+                point.createdAtMillis(),
+                point.appConsistent()));
+    items.advanceLastRecoveryPoint(point.itemId(), point.createdAtMillis());
+    pruneBeyondRetention(h, item, points);
+    return new Ack(written);
+  }
+
+  /** Drops the item's points older than its policy's retention, counted from the newest point. */
+  private static void pruneBeyondRetention(Handle h, ProtectedItem item, RecoveryPointDao points) {
+    Integer retentionHours =
+        h.attach(PairingDao.class)
+            .find(item.pairingId())
+            .flatMap(p -> h.attach(PolicyDao.class).find(p.policyId()))
+            .map(p -> p.recoveryPointRetentionHours())
+            .orElse(null);
+    if (retentionHours == null) {
+      return;
+    }
+    points
+        .newest(item.id())
+        .ifPresent(
+            newest ->
+                points.deleteOlderThan(
+                    item.id(), newest.createdAt() - retentionHours * HOUR_MILLIS));
   }
 
   @Override
   public Ack recordJobStep(JobStepUpdate update) {
-    throw new UnsupportedOperationException();
+    checkJobState(update.state());
+    return jdbi.inTransaction(
+        h -> {
+          JobDao jobs = h.attach(JobDao.class);
+          Job job = jobs.find(update.jobId()).orElse(null);
+          if (job == null) {
+            return new Ack(false);
+          }
+          boolean ends = JobDao.TERMINAL_STATES.contains(update.state());
+          Long endedAt = ends ? update.atMillis() : null;
+          // A step that runs again (a retry after a failure) keeps its first start and loses
+          // the old error; a step that ends keeps the error it ended with.
+          String error = ends ? truncate(update.error()) : null;
+          JobStep step = jobs.findStep(update.jobId(), update.step()).orElse(null);
+          if (step == null) {
+            jobs.insertStep(
+                new JobStep(
+                    update.jobId(),
+                    update.step(),
+                    jobs.nextOrdinal(update.jobId()),
+                    update.state(),
+                    update.atMillis(),
+                    endedAt,
+                    error));
+          } else {
+            Long startedAt = step.startedAt() != null ? step.startedAt() : update.atMillis();
+            jobs.updateStep(
+                new JobStep(
+                    step.jobId(),
+                    step.name(),
+                    step.ordinal(),
+                    update.state(),
+                    startedAt,
+                    endedAt,
+                    error));
+          }
+          if (job.state().equals("queued")) {
+            // The first step that reports means the job has started, even before the workflow
+            // records the job's own state.
+            jobs.updateState(withState(job, "running", update.atMillis(), null));
+          }
+          return new Ack(true);
+        });
   }
 
   @Override
   public Ack recordJobState(JobStateUpdate update) {
-    throw new UnsupportedOperationException();
+    checkJobState(update.state());
+    return jdbi.inTransaction(
+        h -> {
+          JobDao jobs = h.attach(JobDao.class);
+          Job job = jobs.find(update.jobId()).orElse(null);
+          if (job == null) {
+            return new Ack(false);
+          }
+          boolean finished = JobDao.TERMINAL_STATES.contains(job.state());
+          if (finished && !JobDao.TERMINAL_STATES.contains(update.state())) {
+            // A late report never reopens a job that already ended.
+            return new Ack(false);
+          }
+          jobs.updateState(withState(job, update.state(), update.atMillis(), update.error()));
+          return new Ack(true);
+        });
+  }
+
+  /**
+   * The job moved to {@code state} at {@code atMillis}: it started at its first non-queued state,
+   * and ended when it reached a terminal one.
+   */
+  static Job withState(Job job, String state, long atMillis, String error) {
+    boolean ends = JobDao.TERMINAL_STATES.contains(state);
+    Long startedAt = job.startedAt();
+    if (startedAt == null && !state.equals("queued")) {
+      startedAt = atMillis;
+    }
+    Long endedAt = ends ? atMillis : null;
+    String keptError = error != null ? truncate(error) : (ends ? job.error() : null);
+    return new Job(
+        job.id(),
+        job.type(),
+        job.itemId(),
+        state,
+        job.createdAt(),
+        startedAt,
+        endedAt,
+        job.workflowId(),
+        keptError);
+  }
+
+  private static void checkState(String state) {
+    try {
+      ItemState.fromApiName(state);
+    } catch (IllegalArgumentException e) {
+      throw invalid("unknown item state '" + state + "'");
+    }
+  }
+
+  private static void checkHealth(String health) {
+    for (Health h : Health.values()) {
+      if (h.apiName().equals(health)) {
+        return;
+      }
+    }
+    throw invalid("unknown health '" + health + "'");
+  }
+
+  private static void checkJobState(String state) {
+    if (state == null || !JobDao.STATES.contains(state)) {
+      throw invalid("unknown job state '" + state + "'");
+    }
+  }
+
+  /** A projection that can never be written: retrying it would not help. */
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, "InvalidProjection");
+  }
+
+  private static String truncate(String text) {
+    if (text == null || text.length() <= MAX_ERROR_CHARS) {
+      return text;
+    }
+    return text.substring(0, MAX_ERROR_CHARS);
+  }
+
+  private static <T> T orElse(T value, T fallback) {
+    return value != null ? value : fallback;
   }
 }

@@ -1,0 +1,159 @@
+package dev.haven.api.core;
+
+import dev.haven.api.error.ApiException;
+import dev.haven.api.json.ItemJson;
+import dev.haven.store.Ids;
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.store.RecoveryPointDao;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks an item's workflow for a failover (R17) through its {@code failover} Update. The Update's
+ * handler only queues the operation and answers, so the request waits for the workflow to accept
+ * it, never for the failover to end. Only planned failover is offered for now.
+ */
+public final class FailoverService {
+  /** The job type of a planned failover. */
+  public static final String PLANNED_JOB = "planned-failover";
+
+  /** How long a request waits for the workflow to accept or reject the Update. */
+  static final Duration UPDATE_WAIT = Duration.ofSeconds(15);
+
+  private static final Logger LOG = LoggerFactory.getLogger(FailoverService.class);
+
+  private final Jdbi jdbi;
+  private final WorkflowClient workflows;
+  private final ExecutorService calls;
+
+  public FailoverService(Jdbi jdbi, WorkflowClient workflows, ExecutorService calls) {
+    this.jdbi = jdbi;
+    this.workflows = workflows;
+    this.calls = calls;
+  }
+
+  /** Fails item {@code itemId} over as {@code body} asks; answers the job that follows it. */
+  public ItemJson.Accepted failover(String itemId, ItemJson.Failover body) {
+    if (!body.type().equals("planned")) {
+      throw ApiException.badRequest(
+          "type", body.type() + " failover is not available yet; only planned failover is");
+    }
+    if (body.alternateHostId() != null) {
+      throw ApiException.badRequest(
+          "alternateHostId", "failover to an alternate host is not available yet");
+    }
+    ProtectedItem item =
+        jdbi.withExtension(ProtectedItemDao.class, d -> d.find(itemId))
+            .orElseThrow(() -> ApiException.notFound("protected item", itemId, null));
+    String allowed = ItemState.PROTECTED.apiName();
+    if (!item.state().equals(allowed)) {
+      throw ApiException.conflict(
+          "failover is not allowed while the item is in state "
+              + item.state()
+              + "; it is allowed in state "
+              + allowed);
+    }
+    String recoveryPoint = recoveryPoint(itemId, body.recoveryPoint());
+
+    String jobId = Ids.next("job");
+    String workflowId = ProtectedItemWorkflow.workflowId(itemId);
+    Job job =
+        new Job(
+            jobId,
+            PLANNED_JOB,
+            itemId,
+            "queued",
+            System.currentTimeMillis(),
+            null,
+            null,
+            workflowId,
+            null);
+    jdbi.useExtension(JobDao.class, d -> d.insert(job));
+    try {
+      askWorkflow(workflowId, new FailoverRequest(jobId, body.type(), recoveryPoint));
+    } catch (ApiException e) {
+      jdbi.useExtension(JobDao.class, d -> d.delete(jobId));
+      throw e;
+    }
+    LOG.info("planned failover of item {} accepted as job {}", itemId, jobId);
+    return new ItemJson.Accepted(jobId, null);
+  }
+
+  /** {@code latest} when absent; otherwise a spelling the workflow knows or an existing point. */
+  private String recoveryPoint(String itemId, String asked) {
+    if (asked == null || asked.equals("latest") || asked.equals("latest-app-consistent")) {
+      return asked == null ? "latest" : asked;
+    }
+    boolean known =
+        jdbi.withExtension(RecoveryPointDao.class, d -> d.findById(itemId, asked)).isPresent();
+    if (!known) {
+      throw ApiException.badRequest(
+          "recoveryPoint",
+          "recoveryPoint must be latest, latest-app-consistent or a recovery point of the item;"
+              + " '"
+              + asked
+              + "' is none of these");
+    }
+    return asked;
+  }
+
+  /**
+   * Sends the Update and waits, within {@link #UPDATE_WAIT}, for the workflow to accept it. The
+   * wait runs on a pool thread so that a silent Temporal or a stopped worker cannot hold the
+   * request past the limit.
+   */
+  private void askWorkflow(String workflowId, FailoverRequest request) {
+    ProtectedItemWorkflow workflow =
+        workflows.newWorkflowStub(ProtectedItemWorkflow.class, workflowId);
+    Future<?> call = calls.submit(() -> workflow.failover(request));
+    try {
+      call.get(UPDATE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw ApiException.unavailable("interrupted while asking the item's workflow");
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw ApiException.unavailable(
+          "the item's workflow did not answer within "
+              + UPDATE_WAIT.toSeconds()
+              + " s; is a worker running?");
+    } catch (ExecutionException e) {
+      throw refusal(workflowId, e.getCause());
+    }
+  }
+
+  private static ApiException refusal(String workflowId, Throwable e) {
+    if (e instanceof WorkflowUpdateException rejected) {
+      Throwable cause = rejected.getCause();
+      String message =
+          cause instanceof ApplicationFailure failure
+              ? failure.getOriginalMessage()
+              : cause != null ? cause.getMessage() : rejected.getMessage();
+      return ApiException.conflict(message);
+    }
+    if (e instanceof WorkflowNotFoundException) {
+      return ApiException.unavailable(
+          "the item's workflow " + workflowId + " is not running; try again shortly");
+    }
+    LOG.warn("failover update of {} failed", workflowId, e);
+    return ApiException.unavailable("could not reach the item's workflow: " + Failures.reason(e));
+  }
+}

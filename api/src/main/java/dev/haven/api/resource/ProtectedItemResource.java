@@ -1,0 +1,102 @@
+package dev.haven.api.resource;
+
+import dev.haven.api.core.FailoverService;
+import dev.haven.api.core.ProtectionService;
+import dev.haven.api.error.ApiException;
+import dev.haven.api.json.ItemJson;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.store.RecoveryPointDao;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Clock;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * {@code /protected-items}: enabling protection (R10), replication status (R14), recovery points
+ * (R13) and failover (R17). Long operations answer 202 with their job at once.
+ */
+@Path("/protected-items")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ProtectedItemResource {
+  private final Jdbi jdbi;
+  private final ProtectionService protection;
+  private final FailoverService failover;
+  private final Clock clock;
+
+  public ProtectedItemResource(
+      Jdbi jdbi, ProtectionService protection, FailoverService failover, Clock clock) {
+    this.jdbi = jdbi;
+    this.protection = protection;
+    this.failover = failover;
+    this.clock = clock;
+  }
+
+  @GET
+  public List<ItemJson.View> list() {
+    long now = clock.millis();
+    return jdbi.withHandle(
+        h ->
+            h.attach(ProtectedItemDao.class).list().stream()
+                .map(item -> view(h, item, now))
+                .toList());
+  }
+
+  /** Enables protection; 202 with the enable-protection job and the new item. */
+  @POST
+  public Response enable(@NotNull @Valid ItemJson.Enable body) {
+    return Response.accepted(protection.enable(body.vmId(), body.pairingId())).build();
+  }
+
+  @GET
+  @Path("/{id}")
+  public ItemJson.View get(@PathParam("id") String id) {
+    long now = clock.millis();
+    return jdbi.withHandle(
+        h ->
+            view(
+                h,
+                h.attach(ProtectedItemDao.class)
+                    .find(id)
+                    .orElseThrow(() -> ApiException.notFound("protected item", id, null)),
+                now));
+  }
+
+  /** The item's recovery points, newest first. */
+  @GET
+  @Path("/{id}/recovery-points")
+  public List<ItemJson.Point> recoveryPoints(@PathParam("id") String id) {
+    return jdbi.withHandle(
+        h -> {
+          if (h.attach(ProtectedItemDao.class).find(id).isEmpty()) {
+            throw ApiException.notFound("protected item", id, null);
+          }
+          return h.attach(RecoveryPointDao.class).listNewestFirst(id).stream()
+              .map(ItemJson.Point::of)
+              .toList();
+        });
+  }
+
+  /** Fails the item over; 202 with the failover job once the item's workflow accepted it. */
+  @POST
+  @Path("/{id}/failover")
+  public Response failover(@PathParam("id") String id, @NotNull @Valid ItemJson.Failover body) {
+    return Response.accepted(failover.failover(id, body)).build();
+  }
+
+  private static ItemJson.View view(Handle h, ProtectedItem item, long now) {
+    return ItemJson.View.of(
+        item, h.attach(RecoveryPointDao.class).newest(item.id()).orElse(null), now);
+  }
+}

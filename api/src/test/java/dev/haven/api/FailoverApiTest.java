@@ -1,0 +1,171 @@
+package dev.haven.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.store.RecoveryPoint;
+import dev.haven.store.RecoveryPointDao;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.FailoverRequest;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Planned failover (R17) through the API and the item workflow's {@code failover} Update. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class FailoverApiTest {
+  static final ApiHarness H = new ApiHarness("failover");
+  static final DropwizardAppExtension<HavenApiConfiguration> APP = H.app;
+  static final FakeAgent PRIMARY = FakeAgent.start("fo-p1", "primary");
+  static final FakeAgent SECONDARY = FakeAgent.start("fo-s1", "secondary");
+  static TestInventory inv;
+
+  @BeforeAll
+  static void inventory() {
+    inv = TestInventory.create(H.http(), PRIMARY, SECONDARY, "fo");
+  }
+
+  @AfterAll
+  static void close() {
+    PRIMARY.close();
+    SECONDARY.close();
+    H.close();
+  }
+
+  /** A new protected item whose store state is {@code state}, its workflow running. */
+  private static String item(String name, String state) throws Exception {
+    String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), name);
+    Http.Reply reply =
+        H.http()
+            .post("/protected-items", Http.json(Map.of("vmId", vm, "pairingId", inv.pairingId())));
+    String itemId = reply.text("itemId");
+    ProtectionApiTest.awaitStarted(itemId);
+    ProtectedItemDao dao = H.jdbi().onDemand(ProtectedItemDao.class);
+    ProtectedItem item = dao.find(itemId).orElseThrow();
+    dao.updateStatus(
+        new ProtectedItem(
+            item.id(),
+            item.vmId(),
+            item.pairingId(),
+            item.sourceHostId(),
+            item.targetHostId(),
+            "replica",
+            state,
+            "normal",
+            1L,
+            null,
+            0L,
+            null,
+            item.activeSiteId(),
+            item.workflowId(),
+            item.createdAt(),
+            item.updatedAt()));
+    return itemId;
+  }
+
+  private static Http.Reply failover(String itemId, String body) {
+    return H.http().post("/protected-items/" + itemId + "/failover", body);
+  }
+
+  private static long jobs() {
+    return H.jdbi().onDemand(JobDao.class).count();
+  }
+
+  @Test
+  void R17_plannedFailoverAnswers202WithAJobTheWorkflowAccepted() throws Exception {
+    String itemId = item("r17-ok", "protected");
+    FakeProtectedItemWorkflow.STATES.put(itemId, ItemState.PROTECTED);
+
+    Http.Reply reply = failover(itemId, "{\"type\":\"planned\"}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    String jobId = reply.text("jobId");
+    Job job = H.jdbi().onDemand(JobDao.class).find(jobId).orElseThrow();
+    assertThat(job.type()).isEqualTo("planned-failover");
+    assertThat(job.itemId()).isEqualTo(itemId);
+    assertThat(job.workflowId()).isEqualTo("protect/" + itemId);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId))
+        .containsExactly(new FailoverRequest(jobId, "planned", "latest"));
+  }
+
+  @Test
+  void R17_failoverDuringInitialReplicationIs409AndAddsNoJob() throws Exception {
+    String itemId = item("r17-early", "initial-replication");
+    long before = jobs();
+
+    Http.Reply reply = failover(itemId, "{\"type\":\"planned\",\"recoveryPoint\":\"latest\"}");
+
+    assertThat(reply.status()).isEqualTo(409);
+    assertThat(reply.text("code")).isEqualTo("CONFLICT");
+    assertThat(reply.text("message"))
+        .isEqualTo(
+            "failover is not allowed while the item is in state initial-replication;"
+                + " it is allowed in state protected");
+    assertThat(jobs()).isEqualTo(before);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS).doesNotContainKey(itemId);
+  }
+
+  @Test
+  void R17_aFailoverTheWorkflowRejectsIs409WithItsMessageAndAddsNoJob() throws Exception {
+    // The store says protected, but the workflow still copies: its validator has the last word.
+    String itemId = item("r17-stale", "protected");
+    long before = jobs();
+
+    Http.Reply reply = failover(itemId, "{\"type\":\"planned\"}");
+
+    assertThat(reply.status()).isEqualTo(409);
+    assertThat(reply.text("message")).contains("state initial-replication").contains("(workflow)");
+    assertThat(jobs()).isEqualTo(before);
+  }
+
+  @Test
+  void R17_onlyPlannedFailoverIsAvailableYet() throws Exception {
+    String itemId = item("r17-kinds", "protected");
+    long before = jobs();
+
+    for (String type : List.of("unplanned", "test")) {
+      Http.Reply reply = failover(itemId, "{\"type\":\"" + type + "\"}");
+      assertThat(reply.status()).isEqualTo(400);
+      assertThat(reply.text("field")).isEqualTo("type");
+      assertThat(reply.text("message")).contains("not available yet");
+    }
+    Http.Reply unknown = failover(itemId, "{\"type\":\"sideways\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.text("field")).isEqualTo("type");
+    assertThat(jobs()).isEqualTo(before);
+  }
+
+  @Test
+  void R17_theRecoveryPointMustBeKnown() throws Exception {
+    String itemId = item("r17-point", "protected");
+    FakeProtectedItemWorkflow.STATES.put(itemId, ItemState.PROTECTED);
+    H.jdbi()
+        .onDemand(RecoveryPointDao.class)
+        .insert(new RecoveryPoint(itemId, 4, "rp-4", 1_000L, false));
+
+    Http.Reply unknown = failover(itemId, "{\"type\":\"planned\",\"recoveryPoint\":\"rp-9\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.text("field")).isEqualTo("recoveryPoint");
+
+    Http.Reply known = failover(itemId, "{\"type\":\"planned\",\"recoveryPoint\":\"rp-4\"}");
+    assertThat(known.status()).isEqualTo(202);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId).get(0).recoveryPoint())
+        .isEqualTo("rp-4");
+  }
+
+  @Test
+  void R17_failoverOfAnUnknownItemIs404() {
+    Http.Reply reply = failover("item-none", "{\"type\":\"planned\"}");
+
+    assertThat(reply.status()).isEqualTo(404);
+    assertThat(reply.text("message")).isEqualTo("protected item 'item-none' does not exist");
+  }
+}

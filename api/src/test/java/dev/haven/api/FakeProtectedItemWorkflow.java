@@ -1,0 +1,74 @@
+package dev.haven.api;
+
+import dev.haven.workflows.model.Health;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.ItemStatus;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionInput;
+import dev.haven.workflows.protection.ProtectionResult;
+import dev.haven.workflows.protection.UpdateAccepted;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A stand-in for the real entity workflow, so that API tests see what the API asks of Temporal: the
+ * inputs it starts items with and the failovers it requests. Tests choose the state that the
+ * failover validator sees through {@link #STATES}.
+ */
+public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
+  /** The input of every started item, by item id. */
+  static final Map<String, ProtectionInput> STARTED = new ConcurrentHashMap<>();
+
+  /** Every accepted failover request, by item id. */
+  static final Map<String, List<FailoverRequest>> FAILOVERS = new ConcurrentHashMap<>();
+
+  /** The state the validator sees, by item id; else the carried-over state or initial copy. */
+  static final Map<String, ItemState> STATES = new ConcurrentHashMap<>();
+
+  private ProtectionInput input;
+
+  @Override
+  public ProtectionResult run(ProtectionInput input) {
+    this.input = input;
+    STARTED.put(input.itemId(), input);
+    // The fake runs until the test environment closes.
+    Workflow.await(() -> false);
+    return new ProtectionResult(input.itemId(), state());
+  }
+
+  @Override
+  public UpdateAccepted failover(FailoverRequest request) {
+    FAILOVERS.computeIfAbsent(input.itemId(), k -> new CopyOnWriteArrayList<>()).add(request);
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateFailover(FailoverRequest request) {
+    ItemState state = state();
+    if (state != ItemState.PROTECTED) {
+      throw new IllegalStateException(
+          "failover is not allowed while the item is in state "
+              + state.apiName()
+              + "; it is allowed in state protected (workflow)");
+    }
+  }
+
+  @Override
+  public ItemStatus status() {
+    return new ItemStatus(
+        input == null ? null : input.itemId(), state(), Health.NORMAL, null, 0, null, 0, null);
+  }
+
+  private ItemState state() {
+    if (input == null) {
+      return ItemState.ENABLING;
+    }
+    ItemState carried =
+        input.carryOver() != null ? input.carryOver().state() : ItemState.INITIAL_REPLICATION;
+    return STATES.getOrDefault(input.itemId(), carried);
+  }
+}
