@@ -1,0 +1,27 @@
+package dev.haven.dist.commands;
+
+import dev.haven.agent.AgentServer;
+import dev.haven.dist.config.AgentFileConfig;
+import dev.haven.dist.config.ConfigFiles;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code haven agent --config agent.yml}: one host agent as its own process. */
+@Command(name = "agent", description = "Run a host agent from its config file.")
+public final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, description = "the agent's YAML config file")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentFileConfig file = ConfigFiles.read(config, AgentFileConfig.class);
+    AgentServer server = AgentServer.start(file.toAgentConfig());
+    System.out.printf(
+        "agent %s (site %s) listening: gRPC %s, NBD %s%n",
+        file.hostName(), file.site(), server.grpcAddress(), server.nbdAddress());
+    ProcessLifetime.runUntilStopped(server);
+    return 0;
+  }
+}

@@ -1,0 +1,21 @@
+package dev.haven.dist.commands;
+
+import dev.haven.api.HavenApiApplication;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code haven api --config api.yml}: the Dropwizard API as its own process. */
+@Command(name = "api", description = "Run the HTTP API from its Dropwizard config file.")
+public final class ApiCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, description = "the API's YAML config file")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    // Jetty's threads keep the process alive after run() returns; Dropwizard stops it on SIGTERM.
+    new HavenApiApplication().run("server", config.toString());
+    return 0;
+  }
+}

@@ -1,0 +1,38 @@
+package dev.haven.dist.config;
+
+import dev.haven.agent.AgentConfig;
+import java.nio.file.Path;
+
+/**
+ * An agent's config file ({@code agent.yml}): host and site names, data folder, the {@code
+ * host:port} its gRPC and NBD servers listen on, and its TLS identity.
+ */
+public record AgentFileConfig(
+    String hostName, String site, String dataDir, String grpc, String nbd, TlsFileConfig tls) {
+
+  public AgentConfig toAgentConfig() {
+    require(hostName, "hostName");
+    require(site, "site");
+    require(dataDir, "dataDir");
+    HostPort grpcAddress = HostPort.parse(grpc, "grpc");
+    HostPort nbdAddress = HostPort.parse(nbd, "nbd");
+    if (tls == null) {
+      throw new IllegalArgumentException("agent config: tls is missing");
+    }
+    return new AgentConfig(
+        hostName,
+        site,
+        Path.of(dataDir),
+        grpcAddress.host(),
+        grpcAddress.port(),
+        nbdAddress.host(),
+        nbdAddress.port(),
+        tls.toFiles());
+  }
+
+  private static void require(String value, String field) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("agent config: " + field + " is missing");
+    }
+  }
+}
