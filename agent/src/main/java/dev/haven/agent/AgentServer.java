@@ -1,30 +1,182 @@
 package dev.haven.agent;
 
+import dev.haven.agent.nbd.NbdServer;
+import dev.haven.agent.replication.ReplicationCycle;
+import dev.haven.agent.replication.ReplicationRecord;
+import dev.haven.agent.replication.ReplicationStateStore;
+import dev.haven.agent.replication.SourceReplication;
+import dev.haven.agent.replication.TargetReplication;
+import dev.haven.agent.service.AgentServiceImpl;
+import dev.haven.agent.service.PeerServiceImpl;
+import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.RunningDiskExports;
+import dev.haven.agent.vm.VmDisk;
+import dev.haven.agent.vm.VmRecord;
+import dev.haven.protocol.client.AgentChannels;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** PLACEHOLDER: the agent helper replaces this file. Its public API is fixed here. */
+/**
+ * One running host agent: its VM driver and replication state over the data folder, its NBD server
+ * for the guests, and its gRPC server (mutual TLS) for the control plane and its peers.
+ */
 public final class AgentServer implements AutoCloseable {
-  private AgentServer() {}
+  private static final Logger LOG = LoggerFactory.getLogger(AgentServer.class);
+
+  private final FileVmDriver driver;
+  private final AgentChannels channels;
+  private NbdServer nbd;
+  private Server grpc;
+  private String grpcAddress;
+  private String nbdAddress;
+
+  private AgentServer(FileVmDriver driver, AgentChannels channels) {
+    this.driver = driver;
+    this.channels = channels;
+  }
 
   /**
    * Opens the agent's data folder (VMs, disks, change logs, replication state), powers on the VMs
    * that were running when it stopped, and starts the gRPC server (mutual TLS) and the NBD server.
    */
   public static AgentServer start(AgentConfig config) throws IOException {
-    throw new UnsupportedOperationException("not yet written");
+    return start(config, true);
+  }
+
+  /**
+   * As {@link #start(AgentConfig)}; without {@code serveNbd} no NBD server runs (tests that drive
+   * disks through the driver), and {@link #nbdAddress()} answers the configured address.
+   */
+  static AgentServer start(AgentConfig config, boolean serveNbd) throws IOException {
+    Files.createDirectories(config.dataDir());
+    FileVmDriver driver = new FileVmDriver(config.dataDir());
+    AgentServer agent =
+        new AgentServer(driver, new AgentChannels(config.tls().channelCredentials()));
+    try {
+      agent.open(config, serveNbd);
+      return agent;
+    } catch (IOException | RuntimeException e) {
+      agent.close();
+      throw e;
+    }
+  }
+
+  private void open(AgentConfig config, boolean serveNbd) throws IOException {
+    ReplicationStateStore store = new ReplicationStateStore(config.dataDir());
+    // Tracking resumes before any guest can write again.
+    for (ReplicationRecord record : store.all()) {
+      if (record.active()
+          && record.role() == ReplicationRecord.Role.SOURCE
+          && driver.find(record.vmId()).isPresent()) {
+        driver.setTracking(record.vmId(), true);
+      }
+    }
+    // Running VMs come back: their disks are opened (a live log is replayed onto its image) and
+    // exported again, since the exports follow the driver's power state.
+    for (VmRecord vm : driver.list()) {
+      if (vm.poweredOn()) {
+        for (VmDisk disk : vm.disks()) {
+          driver.device(vm.id(), disk.id());
+        }
+      }
+    }
+    if (serveNbd) {
+      nbd = new NbdServer(new RunningDiskExports(driver));
+      int port = nbd.start(config.nbdHost(), config.nbdPort());
+      nbdAddress = address(config.nbdHost(), port, config.hostName());
+    } else {
+      nbdAddress = address(config.nbdHost(), config.nbdPort(), config.hostName());
+    }
+    SourceReplication source = new SourceReplication(driver, store, channels);
+    TargetReplication target = new TargetReplication(driver, store);
+    AgentServiceImpl agentService =
+        new AgentServiceImpl(
+            new AgentServiceImpl.Identity(
+                config.hostName(), config.site(), config.dataDir(), version()),
+            () -> nbdAddress,
+            driver,
+            store,
+            source,
+            new ReplicationCycle(driver, store, source, channels),
+            target,
+            this::closeExport);
+    grpc =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.grpcHost(), config.grpcPort()),
+                config.tls().serverCredentials())
+            .maxInboundMessageSize(AgentChannels.MAX_MESSAGE_BYTES)
+            .addService(agentService)
+            .addService(new PeerServiceImpl(target))
+            .build()
+            .start();
+    grpcAddress = address(config.grpcHost(), grpc.getPort(), config.hostName());
+    LOG.info(
+        "agent {} serves gRPC on {} and NBD on {}", config.hostName(), grpcAddress, nbdAddress);
+  }
+
+  private void closeExport(String diskId) {
+    if (nbd != null) {
+      nbd.closeExport(diskId);
+    }
+  }
+
+  /** host:port that peers can dial: a wildcard bind address is replaced by the host name. */
+  private static String address(String host, int port, String hostName) {
+    boolean wildcard =
+        host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::");
+    String name = wildcard ? hostName : host;
+    return (name.contains(":") ? "[" + name + "]" : name) + ":" + port;
+  }
+
+  private static String version() {
+    String version = AgentServer.class.getPackage().getImplementationVersion();
+    return version != null ? version : "0.1.0-SNAPSHOT";
+  }
+
+  /** The VM driver, for tests that write to disks as a guest would. */
+  FileVmDriver driver() {
+    return driver;
   }
 
   /** host:port of the gRPC endpoint. */
   public String grpcAddress() {
-    throw new UnsupportedOperationException();
+    return grpcAddress;
   }
 
   /** host:port of the NBD server. */
   public String nbdAddress() {
-    throw new UnsupportedOperationException();
+    return nbdAddress;
   }
 
   /** Stops both servers and flushes every disk and log. Running VMs stay marked as running. */
   @Override
-  public void close() {}
+  public void close() {
+    if (grpc != null) {
+      grpc.shutdown();
+      try {
+        if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+          grpc.shutdownNow();
+          grpc.awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        grpc.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (nbd != null) {
+      nbd.close();
+    }
+    channels.close();
+    try {
+      driver.close();
+    } catch (IOException e) {
+      LOG.error("could not flush every disk on close", e);
+    }
+  }
 }

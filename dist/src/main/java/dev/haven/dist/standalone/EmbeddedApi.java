@@ -62,7 +62,15 @@ final class EmbeddedApi implements AutoCloseable {
             "level",
             "INFO",
             "loggers",
-            Map.of("io.grpc", "WARN", "io.netty", "WARN", "io.temporal", "WARN"),
+            Map.of(
+                "io.grpc",
+                "WARN",
+                "io.netty",
+                "WARN",
+                "io.temporal",
+                "WARN",
+                "org.flywaydb",
+                "ERROR"),
             "appenders",
             List.of(
                 Map.of("type", "console", "threshold", "WARN", "target", "stderr"),

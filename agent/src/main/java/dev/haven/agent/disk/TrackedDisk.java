@@ -1,0 +1,222 @@
+package dev.haven.agent.disk;
+
+import dev.haven.agent.changelog.ChangeLogWriter;
+import dev.haven.agent.changelog.DiskChangeLogs;
+import dev.haven.agent.changelog.LogEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A raw image file whose every change is also recorded in the disk's change log.
+ *
+ * <p>A write appends its record to the live log and then writes the image, both under the log's
+ * lock, so the image and the log see writes in the same order and a seal falls between two writes;
+ * a write the image refuses (a full disk) is taken out of the log again. Reads take no lock. {@link
+ * #flush()} forces the log and then the image; on open, the live log is replayed onto the image, so
+ * a logged write that a crash kept from the image is redone there and source and replica agree.
+ */
+public final class TrackedDisk implements BlockDevice, AutoCloseable {
+  private static final int ZERO_PIECE = 1 << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_PIECE).asReadOnlyBuffer();
+
+  private final FileChannel image;
+  private final long size;
+  private final DiskChangeLogs logs;
+  private final ReentrantLock lock;
+
+  private TrackedDisk(FileChannel image, long size, DiskChangeLogs logs) {
+    this.image = image;
+    this.size = size;
+    this.logs = logs;
+    this.lock = logs.lock();
+  }
+
+  /** Opens the image of {@code diskId} and its change logs, which live in the same folder. */
+  public static TrackedDisk open(Path imageFile, long size, String diskId) throws IOException {
+    FileChannel image =
+        FileChannel.open(imageFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      DiskChangeLogs logs =
+          DiskChangeLogs.open(
+              imageFile.toAbsolutePath().getParent(),
+              diskId,
+              entry -> replay(image, entry),
+              () -> image.force(false));
+      image.force(false);
+      return new TrackedDisk(image, size, logs);
+    } catch (IOException | RuntimeException e) {
+      image.close();
+      throw e;
+    }
+  }
+
+  private static void replay(FileChannel image, LogEntry entry) {
+    try {
+      if (entry.zero()) {
+        zeroRange(image, entry.offset(), entry.length());
+      } else {
+        writeFully(image, ByteBuffer.wrap(entry.data()), entry.offset());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The change logs that this disk writes to. */
+  public DiskChangeLogs logs() {
+    return logs;
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void read(long offset, ByteBuffer dst) throws IOException {
+    checkRange(offset, dst.remaining());
+    long pos = offset;
+    while (dst.hasRemaining()) {
+      int n = image.read(dst, pos);
+      if (n < 0) {
+        // Past the end of a shorter-than-declared image: those bytes read as zeros.
+        while (dst.hasRemaining()) {
+          dst.put((byte) 0);
+        }
+        return;
+      }
+      pos += n;
+    }
+  }
+
+  @Override
+  public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+    checkRange(offset, src.remaining());
+    lock.lock();
+    try {
+      ChangeLogWriter.Mark mark = logs.mark();
+      try {
+        logs.appendData(offset, src);
+        writeFully(image, src, offset);
+      } catch (IOException e) {
+        rollback(mark, e);
+        throw e;
+      }
+    } finally {
+      lock.unlock();
+    }
+    // Like a channel write, the write consumes the buffer.
+    src.position(src.limit());
+    if (fua) {
+      flush();
+    }
+  }
+
+  @Override
+  public void writeZeroes(long offset, long length, boolean fua) throws IOException {
+    checkRange(offset, length);
+    if (length == 0) {
+      return;
+    }
+    lock.lock();
+    try {
+      ChangeLogWriter.Mark mark = logs.mark();
+      try {
+        logs.appendZero(offset, length);
+        zeroRange(image, offset, length);
+      } catch (IOException e) {
+        rollback(mark, e);
+        throw e;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (fua) {
+      flush();
+    }
+  }
+
+  private void rollback(ChangeLogWriter.Mark mark, IOException cause) {
+    try {
+      logs.rollback(mark);
+    } catch (IOException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  @Override
+  public void trim(long offset, long length) throws IOException {
+    writeZeroes(offset, length, false);
+  }
+
+  @Override
+  public void flush() throws IOException {
+    logs.force();
+    image.force(false);
+  }
+
+  /** Flushes and closes the image and the logs. */
+  @Override
+  public void close() throws IOException {
+    try {
+      flush();
+    } finally {
+      try {
+        logs.close();
+      } finally {
+        image.close();
+      }
+    }
+  }
+
+  private void checkRange(long offset, long length) {
+    if (offset < 0 || length < 0 || offset > size - length) {
+      throw new IllegalArgumentException(
+          "range at "
+              + offset
+              + " of "
+              + length
+              + " bytes is outside the disk's "
+              + size
+              + " bytes");
+    }
+  }
+
+  /**
+   * Makes a range read as zeros. Pieces that already read as zeros (holes of a sparse image, most
+   * often) are left alone, so zeroing keeps images sparse.
+   */
+  private static void zeroRange(FileChannel image, long offset, long length) throws IOException {
+    ByteBuffer current = ByteBuffer.allocate((int) Math.min(length, ZERO_PIECE));
+    long pos = offset;
+    long end = offset + length;
+    while (pos < end) {
+      int piece = (int) Math.min(end - pos, ZERO_PIECE);
+      current.clear().limit(piece);
+      while (current.hasRemaining() && image.read(current, pos + current.position()) >= 0) {
+        // Keep reading until the piece is full or the file ends.
+      }
+      current.flip();
+      if (!Zeros.isAllZero(current)) {
+        ByteBuffer zeros = ZEROS.duplicate();
+        zeros.limit(piece);
+        writeFully(image, zeros, pos);
+      }
+      pos += piece;
+    }
+  }
+
+  private static void writeFully(FileChannel channel, ByteBuffer src, long offset)
+      throws IOException {
+    ByteBuffer buffer = src.duplicate();
+    long pos = offset;
+    while (buffer.hasRemaining()) {
+      pos += channel.write(buffer, pos);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.haven.agent.replication;
+
+import dev.haven.agent.ErrorStatus;
+import dev.haven.agent.PreconditionException;
+import dev.haven.agent.changelog.Checksums;
+import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.replication.ReplicationRecord.CopyState;
+import dev.haven.protocol.DiskChunk;
+import dev.haven.protocol.WriteChunksResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+
+/**
+ * Target side of the initial copy of one replica disk ({@code PeerService.WriteChunks}). Each chunk
+ * is checked (index, range, CRC32C) before any of it is written. Every few chunks, the image is
+ * forced to disk and only then is the next chunk index stored, so a resumed copy never skips data.
+ */
+final class ChunkReceiver implements StreamObserver<DiskChunk> {
+  /** Progress is stored every this many chunks (and at the end). */
+  private static final int CHECKPOINT_EVERY = 16;
+
+  private final TargetReplication target;
+  private final StreamObserver<WriteChunksResponse> responses;
+  private String itemId;
+  private String diskId;
+  private BlockDevice device;
+  private long totalChunks;
+  private long expected = -1;
+  private long unsaved;
+  private long bytesWritten;
+  private boolean lastSeen;
+  private boolean ended;
+
+  ChunkReceiver(TargetReplication target, StreamObserver<WriteChunksResponse> responses) {
+    this.target = target;
+    this.responses = responses;
+  }
+
+  @Override
+  public void onNext(DiskChunk chunk) {
+    if (ended) {
+      return;
+    }
+    try {
+      if (device == null) {
+        begin(chunk);
+      }
+      write(chunk);
+    } catch (Throwable t) {
+      fail(t);
+    }
+  }
+
+  private void begin(DiskChunk chunk) throws IOException {
+    ReplicationRecord record = target.activeTarget(chunk.getItemId(), chunk.getReplicaDiskId());
+    CopyState copy = record.copy(chunk.getReplicaDiskId()).orElseThrow();
+    if (chunk.getChunkIndex() > copy.nextChunk()) {
+      throw new PreconditionException(
+          "the copy of replica disk '"
+              + chunk.getReplicaDiskId()
+              + "' must resume at chunk "
+              + copy.nextChunk()
+              + ", not "
+              + chunk.getChunkIndex());
+    }
+    target.claim(chunk.getReplicaDiskId());
+    itemId = chunk.getItemId();
+    diskId = chunk.getReplicaDiskId();
+    totalChunks = copy.totalChunks();
+    expected = chunk.getChunkIndex();
+    device = target.driver().device(record.vmId(), diskId);
+    if (copy.done()) {
+      // The disk is being copied again: until the new copy ends it is not a whole replica.
+      target
+          .store()
+          .update(itemId, r -> r.withCopy(new CopyState(diskId, expected, totalChunks, false)));
+    }
+  }
+
+  private void write(DiskChunk chunk) throws IOException {
+    if (!chunk.getItemId().equals(itemId) || !chunk.getReplicaDiskId().equals(diskId)) {
+      throw new IllegalArgumentException(
+          "every chunk of a stream must name the same item and disk");
+    }
+    if (chunk.getChunkIndex() != expected) {
+      throw new IllegalArgumentException(
+          "chunk_index: expected " + expected + ", got " + chunk.getChunkIndex());
+    }
+    long offset = CopyPlan.chunkOffset(expected);
+    int length = CopyPlan.chunkLength(device.size(), expected);
+    if (chunk.getOffset() != offset || chunk.getLength() != length) {
+      throw new IllegalArgumentException(
+          "chunk "
+              + expected
+              + " must cover offset "
+              + offset
+              + " and length "
+              + length
+              + ", got offset "
+              + chunk.getOffset()
+              + " and length "
+              + chunk.getLength());
+    }
+    if (chunk.getZero()) {
+      if (!chunk.getData().isEmpty()) {
+        throw new IllegalArgumentException("data: a zero chunk carries no data");
+      }
+      device.writeZeroes(offset, length, false);
+    } else {
+      if (chunk.getData().size() != length) {
+        throw new IllegalArgumentException(
+            "data: chunk "
+                + expected
+                + " holds "
+                + chunk.getData().size()
+                + " bytes, not "
+                + length);
+      }
+      if (Checksums.crc32c(chunk.getData().asReadOnlyByteBuffer()) != chunk.getCrc32C()) {
+        throw Status.DATA_LOSS
+            .withDescription(
+                "chunk "
+                    + expected
+                    + " of replica disk '"
+                    + diskId
+                    + "' fails its CRC32C;"
+                    + " nothing of it was written")
+            .asRuntimeException();
+      }
+      device.write(offset, chunk.getData().asReadOnlyByteBuffer(), false);
+    }
+    expected++;
+    unsaved++;
+    bytesWritten += length;
+    if (chunk.getLast()) {
+      lastSeen = true;
+      checkpoint();
+    } else if (unsaved >= CHECKPOINT_EVERY) {
+      checkpoint();
+    }
+  }
+
+  /** Forces the image, then stores the next chunk: stored progress never runs ahead of data. */
+  private void checkpoint() throws IOException {
+    device.flush();
+    long next = expected;
+    boolean done = lastSeen && next >= totalChunks;
+    target.store().update(itemId, r -> r.withCopy(new CopyState(diskId, next, totalChunks, done)));
+    unsaved = 0;
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    // The sender went away: keep what was written, so its retry resumes after it.
+    if (!ended && device != null) {
+      try {
+        checkpoint();
+      } catch (IOException | RuntimeException ignored) {
+        // Progress stays at the last checkpoint; those chunks are simply sent again.
+      }
+    }
+    end();
+  }
+
+  @Override
+  public void onCompleted() {
+    if (ended) {
+      return;
+    }
+    try {
+      if (device == null) {
+        throw new IllegalArgumentException("the stream held no chunk");
+      }
+      checkpoint();
+      responses.onNext(
+          WriteChunksResponse.newBuilder()
+              .setNextChunk(expected)
+              .setBytesWritten(bytesWritten)
+              .build());
+      responses.onCompleted();
+      end();
+    } catch (Throwable t) {
+      fail(t);
+    }
+  }
+
+  private void fail(Throwable t) {
+    if (!ended) {
+      if (device != null) {
+        try {
+          checkpoint();
+        } catch (IOException | RuntimeException ignored) {
+          // Progress stays at the last checkpoint.
+        }
+      }
+      end();
+      responses.onError(ErrorStatus.of(t));
+    }
+  }
+
+  private void end() {
+    ended = true;
+    if (diskId != null) {
+      target.release(diskId);
+    }
+  }
+}

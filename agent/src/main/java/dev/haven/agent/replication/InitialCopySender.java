@@ -1,0 +1,117 @@
+package dev.haven.agent.replication;
+
+import com.google.protobuf.ByteString;
+import dev.haven.agent.changelog.Checksums;
+import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.disk.Zeros;
+import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.DiskChunk;
+import dev.haven.protocol.WriteChunksResponse;
+import dev.haven.protocol.client.AgentChannels;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Source side of the initial copy: reads one disk's live image chunk by chunk from a start chunk,
+ * sends each to the target's {@code PeerService.WriteChunks} with its CRC32C (a chunk of zeros goes
+ * as a marker without data), and reports progress along the way. Writes made meanwhile are in the
+ * change log and reach the target after the copy, so a torn read of a changing chunk is harmless.
+ */
+final class InitialCopySender {
+  /** Progress goes to the caller every this many chunks. */
+  static final int PROGRESS_EVERY = 8;
+
+  private static final Duration STALL = Duration.ofMinutes(2);
+  private static final Duration ANSWER = Duration.ofMinutes(5);
+
+  private final AgentChannels channels;
+
+  InitialCopySender(AgentChannels channels) {
+    this.channels = channels;
+  }
+
+  /** What a copy did: the target's next expected chunk and what was sent. */
+  record Result(long nextChunk, long bytesSent, long zeroChunks) {}
+
+  /**
+   * Copies chunks {@code startChunk} to the last one and answers the target's reply. {@code
+   * progress} gets a message every few chunks; {@code cancelled} is polled between chunks.
+   */
+  Result copy(
+      String targetAddress,
+      String itemId,
+      String sourceDiskId,
+      String replicaDiskId,
+      BlockDevice device,
+      long startChunk,
+      Consumer<CopyProgress> progress,
+      BooleanSupplier cancelled)
+      throws IOException {
+    long size = device.size();
+    long total = CopyPlan.chunkCount(size);
+    BlockingUpload<DiskChunk, WriteChunksResponse> upload =
+        BlockingUpload.start(channels.peer(targetAddress)::writeChunks, STALL);
+    ByteBuffer buffer = ByteBuffer.allocate(CopyPlan.CHUNK_BYTES);
+    long bytesSent = 0;
+    long zeroChunks = 0;
+    try {
+      for (long index = startChunk; index < total; index++) {
+        if (cancelled.getAsBoolean()) {
+          upload.cancel("the copy's caller went away", null);
+          throw Status.CANCELLED
+              .withDescription("the caller cancelled the copy")
+              .asRuntimeException();
+        }
+        int length = CopyPlan.chunkLength(size, index);
+        buffer.clear().limit(length);
+        device.read(CopyPlan.chunkOffset(index), buffer);
+        buffer.flip();
+        DiskChunk.Builder chunk =
+            DiskChunk.newBuilder()
+                .setItemId(itemId)
+                .setReplicaDiskId(replicaDiskId)
+                .setChunkIndex(index)
+                .setOffset(CopyPlan.chunkOffset(index))
+                .setLength(length)
+                .setLast(index == total - 1);
+        if (Zeros.isAllZero(buffer)) {
+          chunk.setZero(true);
+          zeroChunks++;
+        } else {
+          chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+          chunk.setCrc32C(Checksums.crc32c(buffer));
+          bytesSent += length;
+        }
+        upload.send(chunk.build());
+        long next = index + 1;
+        if ((next - startChunk) % PROGRESS_EVERY == 0 && next < total) {
+          progress.accept(progress(sourceDiskId, next, total, bytesSent, zeroChunks, false));
+        }
+      }
+      WriteChunksResponse answer = upload.finish(ANSWER);
+      return new Result(answer.getNextChunk(), bytesSent, zeroChunks);
+    } catch (BlockingUpload.Ended e) {
+      // The target answered before the last chunk: its answer says where it stands.
+      return new Result(upload.finish(ANSWER).getNextChunk(), bytesSent, zeroChunks);
+    } catch (IOException | RuntimeException e) {
+      upload.cancel("the source failed: " + e.getMessage(), e);
+      throw e;
+    }
+  }
+
+  static CopyProgress progress(
+      String diskId, long next, long total, long bytesSent, long zeroChunks, boolean done) {
+    return CopyProgress.newBuilder()
+        .setDiskId(diskId)
+        .setNextChunk(next)
+        .setTotalChunks(total)
+        .setBytesSent(bytesSent)
+        .setZeroChunksSkipped(zeroChunks)
+        .setDone(done)
+        .build();
+  }
+}

@@ -1,0 +1,133 @@
+package dev.haven.agent.replication;
+
+import dev.haven.agent.BusyException;
+import dev.haven.agent.PreconditionException;
+import dev.haven.agent.changelog.DiskChangeLogs;
+import dev.haven.agent.changelog.SealedLog;
+import dev.haven.agent.replication.ReplicationRecord.DiskPair;
+import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.protocol.ApplyOutcome;
+import dev.haven.protocol.ReplicateCycleResponse;
+import dev.haven.protocol.ShipLogResponse;
+import dev.haven.protocol.client.AgentChannels;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One delta-replication cycle of a source item: seal every disk's live log at one sequence, then
+ * ship every sealed log the target has not acknowledged, oldest sequence first, and discard each
+ * log once the target acknowledges it. A cycle that fails half-way leaves the unshipped logs for
+ * the next one.
+ */
+public final class ReplicationCycle {
+  private final FileVmDriver driver;
+  private final ReplicationStateStore store;
+  private final SourceReplication source;
+  private final LogShipper shipper;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+
+  public ReplicationCycle(
+      FileVmDriver driver,
+      ReplicationStateStore store,
+      SourceReplication source,
+      AgentChannels channels) {
+    this.driver = driver;
+    this.store = store;
+    this.source = source;
+    this.shipper = new LogShipper(channels);
+  }
+
+  public ReplicateCycleResponse run(String itemId) throws IOException {
+    ReplicationRecord record = source.activeSource(itemId);
+    List<String> notCopied =
+        record.copies().stream().filter(c -> !c.done()).map(c -> c.diskId()).toList();
+    if (!notCopied.isEmpty()) {
+      throw new PreconditionException(
+          "item '" + itemId + "' cannot replicate deltas before the initial copy of " + notCopied);
+    }
+    if (!running.add(itemId)) {
+      throw new BusyException("a replication cycle of item '" + itemId + "' is already running");
+    }
+    try {
+      List<DiskChangeLogs> logs = new ArrayList<>();
+      for (DiskPair pair : record.disks()) {
+        logs.add(driver.changeLogs(record.vmId(), pair.sourceDiskId()));
+      }
+      VmSealer.Sealed sealed = VmSealer.sealAll(logs);
+      record = store.update(itemId, r -> r.withSealed(sealed.seq(), sealed.sealedAtMillis()));
+      Shipped shipped = shipPending(record, logs);
+      long pending = 0;
+      for (DiskChangeLogs disk : logs) {
+        pending += disk.pendingBytes();
+      }
+      return ReplicateCycleResponse.newBuilder()
+          .setSealedSeq(sealed.seq())
+          .setAckedSeq(store.require(itemId).lastAckedSeq())
+          .setBytesShipped(shipped.bytes())
+          .setLogsShipped(shipped.logs())
+          .setSealedAtMillis(sealed.sealedAtMillis())
+          .setPendingBytes(pending)
+          .build();
+    } finally {
+      running.remove(itemId);
+    }
+  }
+
+  private record Shipped(long bytes, int logs) {}
+
+  private Shipped shipPending(ReplicationRecord record, List<DiskChangeLogs> logs)
+      throws IOException {
+    TreeSet<Long> seqs = new TreeSet<>();
+    List<List<SealedLog>> perDisk = new ArrayList<>();
+    for (DiskChangeLogs disk : logs) {
+      List<SealedLog> sealed = disk.sealed();
+      perDisk.add(sealed);
+      sealed.forEach(log -> seqs.add(log.seq()));
+    }
+    long bytes = 0;
+    int count = 0;
+    String itemId = record.itemId();
+    // Sequence by sequence, so that each finished sequence is a recovery point at the target.
+    for (long seq : seqs) {
+      for (int i = 0; i < logs.size(); i++) {
+        DiskPair pair = record.disks().get(i);
+        SealedLog log = find(perDisk.get(i), seq);
+        if (log == null) {
+          continue;
+        }
+        if (seq <= store.require(itemId).diskSeq(pair.sourceDiskId())) {
+          // Acknowledged before a crash kept it from being discarded.
+          logs.get(i).discardThrough(seq);
+          continue;
+        }
+        ShipLogResponse answer =
+            shipper.ship(
+                record.peerAddress(), itemId, pair.replicaDiskId(), log, record.disks().size());
+        if (answer.getOutcome() != ApplyOutcome.APPLIED
+            && answer.getOutcome() != ApplyOutcome.ALREADY_APPLIED) {
+          throw new IOException("target answered " + answer.getOutcome() + " for log " + seq);
+        }
+        // The acknowledgement is stored before the log goes, so a crash in between only leaves a
+        // log that the next cycle recognizes as acknowledged and discards.
+        store.update(itemId, r -> r.withAcked(pair.sourceDiskId(), seq));
+        logs.get(i).discardThrough(seq);
+        bytes += log.dataBytes();
+        count++;
+      }
+    }
+    return new Shipped(bytes, count);
+  }
+
+  private static SealedLog find(List<SealedLog> logs, long seq) {
+    for (SealedLog log : logs) {
+      if (log.seq() == seq) {
+        return log;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,195 @@
+package dev.haven.agent.replication;
+
+import dev.haven.agent.BusyException;
+import dev.haven.agent.NotFoundException;
+import dev.haven.agent.PreconditionException;
+import dev.haven.agent.changelog.DiskChangeLogs;
+import dev.haven.agent.replication.ReplicationRecord.CopyState;
+import dev.haven.agent.replication.ReplicationRecord.DiskPair;
+import dev.haven.agent.replication.ReplicationRecord.Role;
+import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.VmDisk;
+import dev.haven.agent.vm.VmRecord;
+import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.DiskCopyState;
+import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.StartReplicationRequest;
+import dev.haven.protocol.client.AgentChannels;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/** The source side of an item: starting replication and the initial copy of its disks. */
+public final class SourceReplication {
+  private final FileVmDriver driver;
+  private final ReplicationStateStore store;
+  private final AgentChannels channels;
+  private final InitialCopySender sender;
+  private final Set<String> copying = ConcurrentHashMap.newKeySet();
+
+  public SourceReplication(
+      FileVmDriver driver, ReplicationStateStore store, AgentChannels channels) {
+    this.driver = driver;
+    this.store = store;
+    this.channels = channels;
+    this.sender = new InitialCopySender(channels);
+  }
+
+  /**
+   * Starts tracking the VM's writes for the item. A second call for an active item answers its
+   * state and changes nothing. Otherwise (a new item, or one stopped here, for example before
+   * replicating in the reverse direction) replication starts afresh: older logs are discarded, the
+   * item's sequences start at 1, and every disk needs its initial copy.
+   */
+  public synchronized ReplicationRecord start(StartReplicationRequest request) throws IOException {
+    String itemId = ReplicationStateStore.checkItemId(request.getItemId());
+    VmRecord vm = driver.require(request.getVmId());
+    var existing = store.find(itemId).filter(ReplicationRecord::active);
+    if (existing.isPresent() && existing.get().role() != Role.SOURCE) {
+      throw new PreconditionException(
+          "item '" + itemId + "' is an active replication target on this agent, not a source");
+    }
+    if (existing.isPresent()) {
+      if (!existing.get().vmId().equals(vm.id())) {
+        throw new PreconditionException(
+            "item '" + itemId + "' already replicates VM '" + existing.get().vmId() + "'");
+      }
+      return existing.get();
+    }
+    for (ReplicationRecord other : store.all()) {
+      if (other.active() && other.role() == Role.SOURCE && other.vmId().equals(vm.id())) {
+        throw new PreconditionException(
+            "VM '" + vm.id() + "' is already replicated by item '" + other.itemId() + "'");
+      }
+    }
+    if (request.getTargetAddress().isBlank()) {
+      throw new IllegalArgumentException("target_address must name the target agent (host:port)");
+    }
+    List<DiskPair> pairs = pairs(vm, request);
+    List<CopyState> copies = new ArrayList<>();
+    for (VmDisk disk : vm.disks()) {
+      copies.add(new CopyState(disk.id(), 0, CopyPlan.chunkCount(disk.sizeBytes()), false));
+    }
+    // Tracking starts before the old logs go, and the state is stored last: a crash in between
+    // leaves no state, so the retry starts afresh.
+    driver.setTracking(vm.id(), true);
+    for (VmDisk disk : vm.disks()) {
+      DiskChangeLogs logs = driver.changeLogs(vm.id(), disk.id());
+      logs.discardThrough(Long.MAX_VALUE);
+      logs.restartAt(1);
+    }
+    return store.put(
+        ReplicationRecord.fresh(
+            itemId,
+            Role.SOURCE,
+            vm.id(),
+            request.getTargetAddress(),
+            request.getReplicaVmId(),
+            pairs,
+            copies));
+  }
+
+  private static List<DiskPair> pairs(VmRecord vm, StartReplicationRequest request) {
+    Set<String> vmDisks = new HashSet<>();
+    vm.disks().forEach(d -> vmDisks.add(d.id()));
+    List<DiskPair> pairs = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (var mapping : request.getDisksList()) {
+      if (!vmDisks.contains(mapping.getSourceDiskId())) {
+        throw new IllegalArgumentException(
+            "disks: VM '" + vm.id() + "' has no disk '" + mapping.getSourceDiskId() + "'");
+      }
+      if (mapping.getReplicaDiskId().isBlank() || !seen.add(mapping.getSourceDiskId())) {
+        throw new IllegalArgumentException(
+            "disks: disk '" + mapping.getSourceDiskId() + "' needs exactly one replica disk id");
+      }
+      pairs.add(new DiskPair(mapping.getSourceDiskId(), mapping.getReplicaDiskId()));
+    }
+    if (!seen.equals(vmDisks)) {
+      throw new IllegalArgumentException(
+          "disks must map every disk of VM '" + vm.id() + "' to a replica disk");
+    }
+    return pairs;
+  }
+
+  /**
+   * Copies one disk to the target from {@code startChunk}, or from the target's own persisted
+   * progress when that is lower, so that a resumed copy never skips a chunk the target lacks.
+   */
+  public void copyDisk(
+      String itemId,
+      String diskId,
+      long startChunk,
+      Consumer<CopyProgress> progress,
+      BooleanSupplier cancelled)
+      throws IOException {
+    ReplicationRecord record = activeSource(itemId);
+    DiskPair pair =
+        record
+            .pairOf(diskId)
+            .orElseThrow(
+                () ->
+                    new NotFoundException(
+                        "item '" + itemId + "' has no source disk '" + diskId + "'"));
+    if (!copying.add(diskId)) {
+      throw new BusyException("a copy of disk '" + diskId + "' is already running");
+    }
+    try {
+      var device = driver.device(record.vmId(), diskId);
+      long total = CopyPlan.chunkCount(device.size());
+      long start = Math.min(Math.min(startChunk, targetNextChunk(record, pair)), total - 1);
+      InitialCopySender.Result result =
+          sender.copy(
+              record.peerAddress(),
+              itemId,
+              diskId,
+              pair.replicaDiskId(),
+              device,
+              start,
+              progress,
+              cancelled);
+      long next = result.nextChunk();
+      boolean done = next >= total;
+      store.update(itemId, r -> r.withCopy(new CopyState(diskId, next, total, done)));
+      progress.accept(
+          InitialCopySender.progress(
+              diskId, next, total, result.bytesSent(), result.zeroChunks(), done));
+    } finally {
+      copying.remove(diskId);
+    }
+  }
+
+  private long targetNextChunk(ReplicationRecord record, DiskPair pair) {
+    ReplicationState remote =
+        channels
+            .agent(record.peerAddress())
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .getReplicationState(ItemRef.newBuilder().setItemId(record.itemId()).build());
+    return remote.getCopiesList().stream()
+        .filter(c -> c.getDiskId().equals(pair.replicaDiskId()))
+        .mapToLong(DiskCopyState::getNextChunk)
+        .findFirst()
+        .orElse(0);
+  }
+
+  ReplicationRecord activeSource(String itemId) {
+    ReplicationRecord record = store.require(itemId);
+    if (record.role() != Role.SOURCE || !record.active()) {
+      throw new PreconditionException(
+          "item '"
+              + itemId
+              + "' is not an active replication source on this agent (role "
+              + record.role()
+              + (record.active() ? "" : ", stopped")
+              + ")");
+    }
+    return record;
+  }
+}

@@ -1,0 +1,225 @@
+package dev.haven.agent.service;
+
+import dev.haven.agent.ErrorStatus;
+import dev.haven.agent.replication.ReplicationCycle;
+import dev.haven.agent.replication.ReplicationRecord;
+import dev.haven.agent.replication.ReplicationStateStore;
+import dev.haven.agent.replication.SourceReplication;
+import dev.haven.agent.replication.TargetReplication;
+import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.VmSpec;
+import dev.haven.protocol.AgentInfo;
+import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.CopyDiskRequest;
+import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.CreateVmRequest;
+import dev.haven.protocol.GetInfoRequest;
+import dev.haven.protocol.HashDiskRequest;
+import dev.haven.protocol.HashDiskResponse;
+import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.ListRecoveryPointsResponse;
+import dev.haven.protocol.ListVmsRequest;
+import dev.haven.protocol.ListVmsResponse;
+import dev.haven.protocol.PrepareReplicaRequest;
+import dev.haven.protocol.ReplicateCycleRequest;
+import dev.haven.protocol.ReplicateCycleResponse;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.SetPowerRequest;
+import dev.haven.protocol.StartReplicationRequest;
+import dev.haven.protocol.Vm;
+import dev.haven.protocol.VmRef;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** The control plane's commands to one agent (agent.proto's {@code AgentService}). */
+public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
+  /** Who this agent is, for GetInfo. */
+  public record Identity(String hostName, String site, Path dataDir, String version) {}
+
+  private final Identity identity;
+  private final Supplier<String> nbdAddress;
+  private final FileVmDriver driver;
+  private final ReplicationStateStore store;
+  private final SourceReplication source;
+  private final ReplicationCycle cycle;
+  private final TargetReplication target;
+  private final VmOperations vms;
+
+  public AgentServiceImpl(
+      Identity identity,
+      Supplier<String> nbdAddress,
+      FileVmDriver driver,
+      ReplicationStateStore store,
+      SourceReplication source,
+      ReplicationCycle cycle,
+      TargetReplication target,
+      Consumer<String> closeExport) {
+    this.identity = identity;
+    this.nbdAddress = nbdAddress;
+    this.driver = driver;
+    this.store = store;
+    this.source = source;
+    this.cycle = cycle;
+    this.target = target;
+    this.vms = new VmOperations(driver, store, closeExport);
+  }
+
+  @Override
+  public void getInfo(GetInfoRequest request, StreamObserver<AgentInfo> responses) {
+    Calls.unary(
+        responses,
+        () ->
+            AgentInfo.newBuilder()
+                .setHostName(identity.hostName())
+                .setSite(identity.site())
+                .setVersion(identity.version())
+                .setFreeBytes(Files.getFileStore(identity.dataDir()).getUsableSpace())
+                .setDataDir(identity.dataDir().toAbsolutePath().toString())
+                .setNbdAddress(nbdAddress.get())
+                .build());
+  }
+
+  @Override
+  public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> responses) {
+    Calls.unary(
+        responses,
+        () -> {
+          ListVmsResponse.Builder out = ListVmsResponse.newBuilder();
+          driver.list().forEach(vm -> out.addVms(Messages.vm(vm, nbdAddress.get())));
+          return out.build();
+        });
+  }
+
+  @Override
+  public void getVm(VmRef request, StreamObserver<Vm> responses) {
+    Calls.unary(responses, () -> Messages.vm(driver.require(request.getVmId()), nbdAddress.get()));
+  }
+
+  @Override
+  public void createVm(CreateVmRequest request, StreamObserver<Vm> responses) {
+    Calls.unary(
+        responses,
+        () ->
+            Messages.vm(
+                driver.create(
+                    new VmSpec(
+                        request.getName(),
+                        request.getCpus(),
+                        request.getMemoryMib(),
+                        request.getDiskSizeBytesList(),
+                        request.getNetworksList(),
+                        "")),
+                nbdAddress.get()));
+  }
+
+  @Override
+  public void setPower(SetPowerRequest request, StreamObserver<Vm> responses) {
+    Calls.unary(
+        responses,
+        () -> Messages.vm(vms.setPower(request.getVmId(), request.getOn()), nbdAddress.get()));
+  }
+
+  @Override
+  public void hashDisk(HashDiskRequest request, StreamObserver<HashDiskResponse> responses) {
+    Calls.unary(responses, () -> vms.hash(request.getVmId(), request.getDiskId()));
+  }
+
+  @Override
+  public void prepareReplica(
+      PrepareReplicaRequest request, StreamObserver<ReplicationState> responses) {
+    Calls.unary(
+        responses,
+        () ->
+            state(
+                target.prepare(
+                    request.getItemId(), request.getSourceVm(), request.getNetworkMappingMap())));
+  }
+
+  @Override
+  public void startReplication(
+      StartReplicationRequest request, StreamObserver<ReplicationState> responses) {
+    Calls.unary(responses, () -> state(source.start(request)));
+  }
+
+  @Override
+  public void copyDisk(CopyDiskRequest request, StreamObserver<CopyProgress> responses) {
+    ServerCallStreamObserver<CopyProgress> call =
+        (ServerCallStreamObserver<CopyProgress>) responses;
+    // With a cancel handler set, a late onNext after the caller left is dropped, not thrown.
+    call.setOnCancelHandler(() -> {});
+    try {
+      source.copyDisk(
+          request.getItemId(),
+          request.getDiskId(),
+          request.getStartChunk(),
+          progress -> {
+            if (!call.isCancelled()) {
+              call.onNext(progress);
+            }
+          },
+          call::isCancelled);
+      call.onCompleted();
+    } catch (Throwable t) {
+      call.onError(ErrorStatus.of(t));
+    }
+  }
+
+  @Override
+  public void replicateCycle(
+      ReplicateCycleRequest request, StreamObserver<ReplicateCycleResponse> responses) {
+    Calls.unary(responses, () -> cycle.run(request.getItemId()));
+  }
+
+  @Override
+  public void getReplicationState(ItemRef request, StreamObserver<ReplicationState> responses) {
+    Calls.unary(responses, () -> state(store.require(request.getItemId())));
+  }
+
+  @Override
+  public void listRecoveryPoints(
+      ItemRef request, StreamObserver<ListRecoveryPointsResponse> responses) {
+    Calls.unary(
+        responses,
+        () -> {
+          ListRecoveryPointsResponse.Builder out = ListRecoveryPointsResponse.newBuilder();
+          store.require(request.getItemId()).recoveryPoints().stream()
+              .sorted(Comparator.comparingLong(ReplicationRecord.PointRecord::seq).reversed())
+              .forEach(point -> out.addPoints(Messages.point(point)));
+          return out.build();
+        });
+  }
+
+  @Override
+  public void stopReplication(ItemRef request, StreamObserver<ReplicationState> responses) {
+    Calls.unary(
+        responses,
+        () -> {
+          ReplicationRecord record = store.require(request.getItemId());
+          if (record.active()) {
+            record = store.put(record.withActive(false));
+            if (record.role() == ReplicationRecord.Role.SOURCE
+                && driver.find(record.vmId()).isPresent()) {
+              driver.setTracking(record.vmId(), false);
+            }
+          }
+          return state(record);
+        });
+  }
+
+  /** The item's state with the bytes its source disks still have to ship. */
+  private ReplicationState state(ReplicationRecord record) throws IOException {
+    long pending = 0;
+    if (record.role() == ReplicationRecord.Role.SOURCE && driver.find(record.vmId()).isPresent()) {
+      for (String diskId : record.localDiskIds()) {
+        pending += driver.changeLogs(record.vmId(), diskId).pendingBytes();
+      }
+    }
+    return Messages.state(record, pending);
+  }
+}
