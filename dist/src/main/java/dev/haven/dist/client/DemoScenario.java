@@ -1,6 +1,7 @@
 package dev.haven.dist.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -34,37 +35,24 @@ public final class DemoScenario {
     this.random = new SplittableRandom(seed);
   }
 
-  /** Creates a 5-second policy and a primary→secondary pairing, and a running VM at primary. */
+  /**
+   * Uses the primary→secondary pairing (the standalone stack makes one at first start), sets its
+   * policy's copy frequency, and creates a running VM with one 64 MiB disk at the primary site.
+   */
   public void createVm(int copyFrequencySeconds) {
     String primary = siteId("primary");
     String secondary = siteId("secondary");
     JsonNode host = api.get("/sites/" + primary + "/hosts").get(0);
-    JsonNode policy =
-        api.post(
-            "/policies",
-            Map.of(
-                "name",
-                "demo-" + Long.toHexString(random.nextLong()),
-                "copyFrequencySeconds",
-                copyFrequencySeconds,
-                "recoveryPointRetentionHours",
-                24,
-                "appConsistentFrequencyHours",
-                4));
-    pairingId =
-        api.post(
-                "/site-pairings",
-                Map.of(
-                    "sourceSiteId",
-                    primary,
-                    "targetSiteId",
-                    secondary,
-                    "policyId",
-                    policy.get("id").asText(),
-                    "networkMappings",
-                    List.of(Map.of("source", "lan", "target", "dr-lan"))))
-            .get("id")
-            .asText();
+    JsonNode pairing = pairing(primary, secondary);
+    pairingId = pairing.get("id").asText();
+    String policyId = pairing.get("policyId").asText();
+    ObjectNode policy = (ObjectNode) api.get("/policies/" + policyId);
+    policy.remove(List.of("id", "createdAt", "updatedAt"));
+    policy.put("copyFrequencySeconds", copyFrequencySeconds);
+    api.put("/policies/" + policyId, policy);
+    out.printf(
+        "pairing %s (primary -> secondary), policy %s: a recovery point every %d s%n",
+        pairingId, policy.get("name").asText(), copyFrequencySeconds);
     JsonNode vm =
         api.post(
             "/hosts/" + host.get("id").asText() + "/vms",
@@ -178,6 +166,33 @@ public final class DemoScenario {
     String uri = replica.get("disks").get(0).get("nbd").asText();
     out.printf("replica %s runs at secondary; its disk is %s%n", replicaVmId, uri);
     return QemuIo.sha256OfExport(uri, scratch);
+  }
+
+  private JsonNode pairing(String sourceSiteId, String targetSiteId) {
+    for (JsonNode pairing : api.get("/site-pairings")) {
+      if (pairing.get("sourceSiteId").asText().equals(sourceSiteId)
+          && pairing.get("targetSiteId").asText().equals(targetSiteId)) {
+        return pairing;
+      }
+    }
+    return api.post(
+        "/site-pairings",
+        Map.of(
+            "sourceSiteId",
+            sourceSiteId,
+            "targetSiteId",
+            targetSiteId,
+            "policyId",
+            defaultPolicyId()));
+  }
+
+  private String defaultPolicyId() {
+    for (JsonNode policy : api.get("/policies")) {
+      if (policy.get("name").asText().equals("default")) {
+        return policy.get("id").asText();
+      }
+    }
+    throw new IllegalStateException("no pairing primary -> secondary and no default policy");
   }
 
   private String siteId(String name) {
