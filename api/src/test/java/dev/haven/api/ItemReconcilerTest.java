@@ -3,6 +3,8 @@ package dev.haven.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.store.Ids;
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
 import dev.haven.store.Pairing;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
@@ -34,6 +36,8 @@ class ItemReconcilerTest {
   static String copyingItem;
   static String runningItem;
   static String committedItem;
+  static String enableJob;
+  static String failoverJob;
   static final ApiHarness H = new ApiHarness("reconcile", ItemReconcilerTest::seed);
   static final DropwizardAppExtension<HavenApiConfiguration> APP = H.app;
 
@@ -53,6 +57,9 @@ class ItemReconcilerTest {
     copyingItem = item(jdbi, pairing, source, target, "initial-replication", null, null, null);
     runningItem = item(jdbi, pairing, source, target, "protected", "vm-r3", 2L, 1_000L);
     committedItem = item(jdbi, pairing, source, target, "committed", "vm-r4", 9L, 9_000L);
+    // Jobs that were open when the stack stopped.
+    enableJob = job(jdbi, copyingItem, "enable-protection", "running");
+    failoverJob = job(jdbi, protectedItem, "planned-failover", "running");
 
     // One workflow survived the restart: the reconciler must leave it as it is.
     ProtectedItemWorkflow running =
@@ -67,6 +74,13 @@ class ItemReconcilerTest {
     WorkflowClient.start(
         running::run,
         new ProtectionInput(runningItem, "vm-3", "job-x", null, null, 30, Map.of(), false, null));
+  }
+
+  private static String job(Jdbi jdbi, String itemId, String type, String state) {
+    String id = Ids.next("job");
+    jdbi.onDemand(JobDao.class)
+        .insert(new Job(id, type, itemId, state, 1L, 1L, null, "protect/" + itemId, null));
+    return id;
   }
 
   private static String item(
@@ -101,11 +115,19 @@ class ItemReconcilerTest {
     return id;
   }
 
+  private static JobDao storedJobs() {
+    return H.jdbi().onDemand(JobDao.class);
+  }
+
   @Test
   void unfinishedItemsGetTheirWorkflowBackResumingFromTheStore() throws Exception {
     ProtectionInput resumed = ProtectionApiTest.awaitStarted(protectedItem);
     assertThat(resumed.resume()).isTrue();
+    // Its failover job was interrupted by the restart: closed as failed, saying so.
     assertThat(resumed.jobId()).isNull();
+    Job failover = storedJobs().find(failoverJob).orElseThrow();
+    assertThat(failover.state()).isEqualTo("failed");
+    assertThat(failover.error()).contains("interrupted");
     assertThat(resumed.carryOver())
         .isEqualTo(new ProtectionCarryOver(ItemState.PROTECTED, "vm-r1", 7L, 5_000L));
     assertThat(resumed.source().agentAddress()).isEqualTo("127.0.0.1:7001");
@@ -113,6 +135,9 @@ class ItemReconcilerTest {
     assertThat(resumed.copyFrequencySeconds()).isEqualTo(30);
 
     ProtectionInput copying = ProtectionApiTest.awaitStarted(copyingItem);
+    // Its enable job goes on under the resumed workflow, which finishes the copy.
+    assertThat(copying.jobId()).isEqualTo(enableJob);
+    assertThat(storedJobs().find(enableJob).orElseThrow().state()).isEqualTo("running");
     assertThat(copying.carryOver())
         .isEqualTo(new ProtectionCarryOver(ItemState.INITIAL_REPLICATION, null, 0L, null));
   }

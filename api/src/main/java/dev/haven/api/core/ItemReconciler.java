@@ -97,7 +97,11 @@ public final class ItemReconciler implements Managed {
     String workflowId = ProtectedItemWorkflow.workflowId(item.id());
     try {
       ProtectionInput input =
-          jdbi.withHandle(h -> ProtectionInputs.of(h, item, null, true, carryOver(item)));
+          jdbi.inTransaction(
+              h -> {
+                String jobId = InterruptedJobs.settle(h, item, System.currentTimeMillis());
+                return ProtectionInputs.of(h, item, jobId, true, carryOver(item));
+              });
       ProtectedItemWorkflow workflow =
           workflows.newWorkflowStub(
               ProtectedItemWorkflow.class,

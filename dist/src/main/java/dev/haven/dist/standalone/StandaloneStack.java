@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 
@@ -86,6 +87,13 @@ public final class StandaloneStack implements AutoCloseable {
 
     TlsFiles workerTls =
         ca.issue(layout.tlsDir(layout.workerDir()), "worker", List.of(bindHostName(bind)));
+    // The same file runs the worker alone: haven worker --config <data>/worker/worker.yml
+    ConfigFiles.write(
+        layout.workerDir().resolve("worker.yml"),
+        Map.of(
+            "temporal", Map.of("target", temporal.target(), "namespace", temporal.namespace()),
+            "database", Map.of("url", layout.jdbcUrl(), "user", "sa", "password", ""),
+            "tls", TlsFileConfig.of(workerTls)));
     AgentChannels channels = new AgentChannels(workerTls.channelCredentials());
     started.push(channels);
     WorkflowServiceStubs stubs =
