@@ -50,6 +50,7 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
   private final WorkflowClient workflowClient;
   private final ChannelCredentials agentCredentials;
   private volatile Server server;
+  private volatile boolean stoppedByCaller;
 
   /** The application as configured by its YAML file alone. */
   public HavenApiApplication() {
@@ -130,7 +131,14 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
     env.jersey().register(new UnexpectedExceptionMapper());
 
     env.lifecycle().manage(new ItemReconciler(jdbi, workflows));
-    env.lifecycle().addServerLifecycleListener(started -> this.server = started);
+    env.lifecycle()
+        .addServerLifecycleListener(
+            started -> {
+              this.server = started;
+              // Embedded in a launcher that stops its parts in order, Jetty's own shutdown hook
+              // would race that order and stop the server twice.
+              started.setStopAtShutdown(!stoppedByCaller);
+            });
   }
 
   private ChannelCredentials credentials(HavenApiConfiguration config) {
@@ -151,6 +159,15 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
         channels.close();
       }
     };
+  }
+
+  /**
+   * Leaves stopping to the caller (a launcher that calls {@link #stop()} in its own shutdown order)
+   * instead of Jetty's shutdown hook. Call before {@code run}.
+   */
+  public HavenApiApplication stoppedByCaller() {
+    this.stoppedByCaller = true;
+    return this;
   }
 
   /** Stops a running application: Jetty, then every managed object (store, clients). */

@@ -2,12 +2,9 @@ package dev.haven.dist;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code haven standalone} as a real child JVM, the way a user runs it: started with a data folder
@@ -16,22 +13,18 @@ import java.util.concurrent.TimeUnit;
 final class StandaloneProcess implements AutoCloseable {
   final Path data;
   final int apiPort;
-  private final List<String> command;
-  private Process process;
-  private Path log;
+  final int temporalPort;
+  private final List<String> args;
+  private HavenProcess process;
   private int starts;
 
   StandaloneProcess(Path data) throws IOException {
     this.data = data;
     int[] ports = freePorts(6);
     this.apiPort = ports[0];
-    this.command =
+    this.temporalPort = ports[1];
+    this.args =
         List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx768m",
-            "-cp",
-            System.getProperty("java.class.path"),
-            HavenCli.class.getName(),
             "standalone",
             "--data",
             data.toString(),
@@ -54,43 +47,23 @@ final class StandaloneProcess implements AutoCloseable {
   /** Starts the stack and waits for its ready line. */
   void start(Duration timeout) throws IOException, InterruptedException {
     starts++;
-    log = data.getParent().resolve("standalone-" + starts + ".log");
-    process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!output().contains("Haven is ready")) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("standalone exited early:\n" + output());
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("standalone not ready in time:\n" + output());
-      }
-      Thread.sleep(200);
-    }
+    process = new HavenProcess(data.getParent().resolve("standalone-" + starts + ".log"), args);
+    process.start("Haven is ready", timeout);
   }
 
   /** Sends SIGTERM and waits for a clean exit. */
   int stop() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("standalone did not stop on SIGTERM:\n" + output());
-    }
-    return process.exitValue();
+    return process.stop();
   }
 
   String output() {
-    try {
-      return log == null ? "" : Files.readString(log, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return process == null ? "" : process.output();
   }
 
   @Override
   public void close() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      stop();
+    if (process != null) {
+      process.close();
     }
   }
 

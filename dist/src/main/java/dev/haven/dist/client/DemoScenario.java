@@ -83,7 +83,9 @@ public final class DemoScenario {
   public String protect() {
     JsonNode accepted = api.post("/protected-items", Map.of("vmId", vmId, "pairingId", pairingId));
     itemId = accepted.get("itemId").asText();
-    out.printf("protection of %s accepted: item %s, job %s%n", vmId, itemId, accepted.get("jobId"));
+    out.printf(
+        "protection of %s accepted: item %s, job %s%n",
+        vmId, itemId, accepted.get("jobId").asText());
     return accepted.get("jobId").asText();
   }
 

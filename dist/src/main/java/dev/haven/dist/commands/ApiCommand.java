@@ -14,8 +14,10 @@ public final class ApiCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // Jetty's threads keep the process alive after run() returns; Dropwizard stops it on SIGTERM.
-    new HavenApiApplication().run("server", config.toString());
+    // Jetty's threads keep the process alive after run() returns; Jetty stops it on SIGTERM.
+    HavenApiApplication app = new HavenApiApplication();
+    app.run("server", config.toString());
+    System.out.printf("API listening on port %d (/api/v1)%n", app.port());
     return 0;
   }
 }

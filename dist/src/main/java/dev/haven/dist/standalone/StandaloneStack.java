@@ -58,7 +58,7 @@ public final class StandaloneStack implements AutoCloseable {
 
   private void startAll(StandaloneOptions options) throws Exception {
     long begin = System.nanoTime();
-    StandaloneLayout layout = new StandaloneLayout(options.dataDir().toAbsolutePath());
+    StandaloneLayout layout = new StandaloneLayout(options.dataDir().toAbsolutePath().normalize());
     String bind = options.bindHost();
     StandalonePorts ports = options.ports();
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(layout.caDir());
