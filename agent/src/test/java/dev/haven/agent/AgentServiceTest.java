@@ -99,6 +99,23 @@ class AgentServiceTest {
   }
 
   @Test
+  void R12_replicaTakesTheShapeOfTheSourceOnTheMappedNetworks() {
+    Vm vm = Replicas.createVm(agents, "mapped", 2 * MIB, 3 * MIB);
+    ReplicationState target = Replicas.protect(agents, "item-mapped", vm);
+    Vm replica = Replicas.vmOnB(agents, target.getVmId());
+    assertThat(replica.getNetworksList()).containsExactly("dr-lan");
+    assertThat(replica.getCpus()).isEqualTo(vm.getCpus());
+    assertThat(replica.getMemoryMib()).isEqualTo(vm.getMemoryMib());
+    assertThat(replica.getDisksList())
+        .extracting(d -> d.getSizeBytes())
+        .containsExactly(2 * MIB, 3 * MIB);
+    assertThat(replica.getReplicaOfItem()).isEqualTo("item-mapped");
+    assertThat(replica.getPowerState()).isEqualTo("off");
+    agents.agentA().stopReplication(item("item-mapped"));
+    agents.agentB().stopReplication(item("item-mapped"));
+  }
+
+  @Test
   void R5_powerOnOfActiveReplicaIsRefused() {
     Vm vm = Replicas.createVm(agents, "guarded", 2 * MIB);
     ReplicationState target = Replicas.protect(agents, "item-guard", vm);

@@ -104,6 +104,23 @@ class ProtectionApiTest {
   }
 
   @Test
+  void R1_theVaultRecordsWhatIsProtectedByWhichPolicyAndEveryJob() throws Exception {
+    String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), "r1-vm");
+    Http.Reply reply = enable(vm, inv.pairingId());
+    String itemId = reply.text("itemId");
+
+    Http.Reply item = H.http().get("/protected-items/" + itemId);
+    assertThat(item.text("vmId")).isEqualTo(vm);
+    String pairingId = item.text("pairingId");
+    assertThat(pairingId).isEqualTo(inv.pairingId());
+    String policyId = H.http().get("/site-pairings/" + pairingId).text("policyId");
+    assertThat(H.http().get("/policies/" + policyId).json().get("copyFrequencySeconds").asInt())
+        .isEqualTo(15);
+    assertThat(H.http().get("/jobs?itemId=" + itemId).json().findValuesAsText("id"))
+        .containsExactly(reply.text("jobId"));
+  }
+
+  @Test
   void R10_enablingTheSameVmTwiceIs409() {
     String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), "r10-twice");
     assertThat(enable(vm, inv.pairingId()).status()).isEqualTo(202);
