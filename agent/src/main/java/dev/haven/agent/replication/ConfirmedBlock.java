@@ -37,13 +37,11 @@ record ConfirmedBlock(String diskId, int blockSize, long nextBlock) {
 
   /**
    * Where a resync asked to start at {@code requested} really starts: never after the confirmed
-   * block (blocks past it may be half written), and from the start when the block size changed.
+   * block (blocks past it may be half written), from the first block when nothing is confirmed (a
+   * caller's heartbeat may be ahead of what reached the target's disk) or the block size changed.
    */
   static long startBlock(Optional<ConfirmedBlock> stored, long requested, int blockSize) {
-    if (stored.isEmpty()) {
-      return requested;
-    }
-    if (stored.get().blockSize() != blockSize) {
+    if (stored.isEmpty() || stored.get().blockSize() != blockSize) {
       return 0;
     }
     return Math.min(requested, stored.get().nextBlock());
