@@ -1,11 +1,11 @@
 package dev.haven.agent.replication;
 
-import dev.haven.agent.changelog.Checksums;
+import com.google.common.hash.HashFunction;
+import com.google.common.hash.Hashing;
 import dev.haven.agent.disk.BlockDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,13 +19,14 @@ import java.util.concurrent.Future;
  * Hashes a disk in fixed blocks, batch by batch, on every core, a bounded number of batches ahead
  * of its consumer (so memory stays at a few batches, never the disk).
  *
- * <p>The hash is SHA-256 truncated to 128 bits. R15 needs at least 128 bits: with CRC32 a disk of
- * millions of blocks would see a false match, and a false match silently loses data. SHA-256 runs
- * on the CPU's SHA extensions through Java 17's intrinsics (about 1.5–2 GB/s per core here), so it
- * costs no more than a non-cryptographic 128-bit hash would from an extra library, and it also
- * resists a guest that crafts colliding blocks. Truncating to 128 bits halves the hash stream from
- * the target (16 bytes per 64 KiB block, 0.025% of the disk) at a false-match chance of about
- * 2^-128 per block.
+ * <p>The hash is MurmurHash3 x64 128-bit (Guava, already on the class path through gRPC). R15 needs
+ * at least 128 bits: with CRC32 a disk of millions of blocks would see a false match, and a false
+ * match silently loses data; with 128 bits the chance is about 2^-128 per block. Measured here
+ * (Java 17, under load) it hashes about 1.4 GB/s per core against 0.6 GB/s for SHA-256 (whose
+ * intrinsic on this JDK does not use the CPU's SHA extensions), and a resync is bound by hashing on
+ * both sides. It is not collision-resistant against an adversary, but the only party that could
+ * craft colliding blocks is the guest, which writes both blocks anyway: a crafted collision could
+ * only leave on the replica an older block the guest itself wrote.
  */
 final class BlockHasher {
   static final int HASH_BYTES = 16;
@@ -37,6 +38,8 @@ final class BlockHasher {
   /** Batches hashed ahead of the consumer. */
   private static final int AHEAD = 3;
 
+  private static final HashFunction HASH = Hashing.murmur3_128();
+  private static final int READ_BYTES = 1024 * 1024;
   private static final int THREADS = Runtime.getRuntime().availableProcessors();
   private static final ExecutorService POOL =
       Executors.newFixedThreadPool(
@@ -140,23 +143,23 @@ final class BlockHasher {
 
   private static void hashSlice(
       BlockDevice device, long first, int from, int to, int blockSize, byte[] out) {
-    MessageDigest sha = Checksums.sha256();
-    byte[] buffer = new byte[blockSize];
-    byte[] digest = new byte[32];
+    // Reads a few blocks per call, to save system calls.
+    int perRead = Math.max(1, READ_BYTES / blockSize);
+    byte[] buffer = new byte[perRead * blockSize];
     try {
-      for (int i = from; i < to; i++) {
+      for (int i = from; i < to; i += perRead) {
+        int n = Math.min(perRead, to - i);
         long offset = (first + i) * blockSize;
-        int length = (int) Math.min(blockSize, device.size() - offset);
-        ByteBuffer dst = ByteBuffer.wrap(buffer, 0, length);
-        device.read(offset, dst);
-        sha.update(buffer, 0, length);
-        sha.digest(digest, 0, 32);
-        System.arraycopy(digest, 0, out, i * HASH_BYTES, HASH_BYTES);
+        int length = (int) Math.min((long) n * blockSize, device.size() - offset);
+        device.read(offset, ByteBuffer.wrap(buffer, 0, length));
+        for (int k = 0; k < n; k++) {
+          int at = k * blockSize;
+          HASH.hashBytes(buffer, at, Math.min(blockSize, length - at))
+              .writeBytesTo(out, (i + k) * HASH_BYTES, HASH_BYTES);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (java.security.DigestException e) {
-      throw new IllegalStateException(e);
     }
   }
 
