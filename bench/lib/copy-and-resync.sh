@@ -35,7 +35,11 @@ CONF
 }
 
 cr_rsyncd_stop() {
-  [ -s "$CR_TMP/rsyncd.pid" ] && kill "$(cat "$CR_TMP/rsyncd.pid")" 2>/dev/null || true
+  local pid
+  pid=$(cat "$CR_TMP/rsyncd.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null || return 0
+  # Wait for it to go: it removes its pid file on the way out.
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 }
 
 # Seconds a command takes, to the millisecond.

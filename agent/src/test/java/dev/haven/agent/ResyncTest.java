@@ -106,7 +106,8 @@ class ResyncTest {
     long restart = 1024 - done.getHashBytesReceived() / 16;
     assertThat(restart).isGreaterThanOrEqualTo(confirmed).isLessThan(1024);
     assertThat(restart % 256).isZero();
-    assertThat(done.getDifferingBlocks()).isEqualTo(Math.max(0, 768 - restart) + 3);
+    // Blocks the first run wrote past its last confirmation now match and are not sent again.
+    assertThat(done.getDifferingBlocks()).isBetween(3L, Math.max(0, 768 - restart) + 3);
     Replicas.assertIdentical(agents, vm, target);
     assertThat(confirmedFile(target)).doesNotExist();
   }

@@ -54,7 +54,11 @@ final class InitialCopySender {
     long size = device.size();
     long total = CopyPlan.chunkCount(size);
     BlockingUpload<DiskChunk, WriteChunksResponse> upload =
-        BlockingUpload.start(channels.peer(targetAddress)::writeChunks, STALL);
+        // A few chunks may wait in the transport, so that it never idles while the next is read.
+        BlockingUpload.start(
+            channels.peer(targetAddress).withOnReadyThreshold(4 * CopyPlan.CHUNK_BYTES)
+                ::writeChunks,
+            STALL);
     ByteBuffer buffer = ByteBuffer.allocate(CopyPlan.CHUNK_BYTES);
     long bytesSent = 0;
     long zeroChunks = 0;

@@ -72,7 +72,10 @@ final class ResyncSender {
       BlockHashBatch batch = theirs.next();
       long start = batch.getFirstBlock();
       Counters counters = new Counters(job.sourceDiskId(), batch.getTotalBlocks(), start);
-      upload = BlockingUpload.start(channels.peer(job.targetAddress())::writeBlocks, STALL);
+      // A few blocks may wait in the transport, so that it never idles while hashing goes on.
+      upload =
+          BlockingUpload.start(
+              channels.peer(job.targetAddress()).withOnReadyThreshold(1 << 20)::writeBlocks, STALL);
       try (BlockHasher.Batches mine = BlockHasher.batches(job.device(), start, job.blockSize())) {
         if (mine.totalBlocks() != batch.getTotalBlocks()) {
           throw Status.FAILED_PRECONDITION
