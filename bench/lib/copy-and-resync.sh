@@ -78,26 +78,37 @@ cr_baseline() {
   esac
 }
 
-# Builds the agent's classes and test classes (never installs) and writes the class path.
+# Builds the agent's classes and test classes (never installs), then copies them into $CR_TMP so
+# that a rebuild of the tree while the benchmark runs cannot change the classes under it.
 cr_build() {
-  (cd "$CR_ROOT" && ./mvnw -B -q -o -pl protocol,agent -am test-compile dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile="$CR_TMP/cp.txt" >/dev/null) ||
-    (cd "$CR_ROOT" && ./mvnw -B -q -pl protocol,agent -am test-compile dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile="$CR_TMP/cp.txt" >/dev/null)
-  CR_CP="$CR_ROOT/agent/target/test-classes:$CR_ROOT/agent/target/classes:$CR_ROOT/protocol/target/classes:$(cat "$CR_TMP/cp.txt")"
+  local args=(-B -q -pl protocol,agent -am test-compile dependency:build-classpath
+    -Dmdep.includeScope=test -Dmdep.outputFile="$CR_TMP/cp.txt")
+  (cd "$CR_ROOT" && { ./mvnw -o "${args[@]}" || ./mvnw "${args[@]}"; } >/dev/null)
+  mkdir -p "$CR_TMP/classes"
+  cp -r "$CR_ROOT/agent/target/test-classes" "$CR_TMP/classes/agent-test"
+  cp -r "$CR_ROOT/agent/target/classes" "$CR_TMP/classes/agent"
+  cp -r "$CR_ROOT/protocol/target/classes" "$CR_TMP/classes/protocol"
+  CR_CP="$CR_TMP/classes/agent-test:$CR_TMP/classes/agent:$CR_TMP/classes/protocol:$(cat "$CR_TMP/cp.txt")"
 }
 
-cr_run() {
+# Runs in a subshell, so that its EXIT trap cleans up even when a step fails under set -e.
+cr_run() (
   local size=${1:-2048}
   cr_need_rsync
   CR_TMP=$(mktemp -d "${TMPDIR:-/tmp}/haven-copy-resync.XXXXXX")
   export CR_TMP CR_ROOT
-  trap 'cr_rsyncd_stop; rm -rf "$CR_TMP"' RETURN
+  trap 'cr_rsyncd_stop; rm -rf "$CR_TMP"' EXIT
+  local free_mib
+  free_mib=$(df -Pm "$CR_TMP" | awk 'NR == 2 { print $4 }')
+  if [ "$free_mib" -lt $((size * 4)) ]; then
+    echo "copy-and-resync needs $((size * 4)) MiB free in $CR_TMP, has $free_mib" >&2
+    return 1
+  fi
   cr_build
   cr_rsyncd_start
   export CR_RSYNC_PORT
   echo "copy-and-resync: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo) MiB," \
-    "$(rsync --version | head -1), $(java -version 2>&1 | head -1)"
+    "load $(cut -d' ' -f1-3 /proc/loadavg), $(rsync --version | head -1 | tr -s ' '), $(java -version 2>&1 | head -1)"
   java -Xmx1g -cp "$CR_CP" dev.haven.agent.CopyResyncBench "$CR_TMP/work" "$size" \
     "source '$CR_ROOT/bench/lib/copy-and-resync.sh'; CR_TMP='$CR_TMP' CR_RSYNC_PORT=$CR_RSYNC_PORT cr_baseline"
-}
+)

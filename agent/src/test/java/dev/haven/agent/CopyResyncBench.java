@@ -41,7 +41,17 @@ public final class CopyResyncBench {
       double cp = shell(baseline, "cp", src.toString());
       double rsyncWhole = shell(baseline, "rsync-whole", src.toString());
       long t0 = System.nanoTime();
-      Replicas.copy(agents, "item-bench", diskId, 0);
+      // The tests' 60 s deadline is too short for gigabytes on a busy machine.
+      agents
+          .client()
+          .agent(agents.a.grpcAddress())
+          .withDeadlineAfter(30, java.util.concurrent.TimeUnit.MINUTES)
+          .copyDisk(
+              dev.haven.protocol.CopyDiskRequest.newBuilder()
+                  .setItemId("item-bench")
+                  .setDiskId(diskId)
+                  .build())
+          .forEachRemaining(p -> {});
       double initial = seconds(t0);
       line(
           "initial copy %d MiB: haven %.2f s | cp %.2f s | rsync --whole-file %.2f s",

@@ -111,4 +111,47 @@ class SeedingAndCompressionTest {
     assertThat(raw.getBytesSent()).isGreaterThanOrEqualTo(16L * BLOCK);
     Replicas.assertIdentical(agents, vm, target);
   }
+
+  @Test
+  void compressionOfTheInitialCopyWhenThePolicyAsks() throws Exception {
+    for (boolean zstd : new boolean[] {true, false}) {
+      Vm vm = Replicas.createVm(agents, "copy-zstd-" + zstd, 4 * MIB);
+      String diskId = vm.getDisks(0).getId();
+      BlockDevice source = agents.driverA().device(vm.getId(), diskId);
+      // One MiB chunk of text (compressible), one of random bytes (not), two of zeros (skipped).
+      byte[] text =
+          "all work and no play makes jack a dull boy\n"
+              .repeat(30000)
+              .substring(0, (int) MIB)
+              .getBytes(StandardCharsets.US_ASCII);
+      byte[] noise = new byte[(int) MIB];
+      new Random(5).nextBytes(noise);
+      source.write(0, ByteBuffer.wrap(text), false);
+      source.write(2 * MIB, ByteBuffer.wrap(noise), false);
+      ReplicationState target = Replicas.protect(agents, "item-copy-zstd-" + zstd, vm);
+
+      var progress =
+          agents
+              .agentA()
+              .copyDisk(
+                  dev.haven.protocol.CopyDiskRequest.newBuilder()
+                      .setItemId("item-copy-zstd-" + zstd)
+                      .setDiskId(diskId)
+                      .setCompress(zstd)
+                      .build());
+      dev.haven.protocol.CopyProgress last = null;
+      while (progress.hasNext()) {
+        last = progress.next();
+      }
+
+      assertThat(last.getDone()).isTrue();
+      if (zstd) {
+        // The random chunk goes raw, the text one in a few KiB.
+        assertThat(last.getBytesSent()).isBetween(MIB, MIB + 64 * 1024);
+      } else {
+        assertThat(last.getBytesSent()).isEqualTo(2 * MIB);
+      }
+      Replicas.assertIdentical(agents, vm, target);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.haven.agent.replication;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.disk.BlockDevice;
 import dev.haven.agent.disk.Zeros;
@@ -48,6 +49,7 @@ final class InitialCopySender {
       String replicaDiskId,
       BlockDevice device,
       long startChunk,
+      boolean compress,
       Consumer<CopyProgress> progress,
       BooleanSupplier cancelled)
       throws IOException {
@@ -86,9 +88,14 @@ final class InitialCopySender {
           chunk.setZero(true);
           zeroChunks++;
         } else {
-          chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+          byte[] packed = compress ? WireCompression.pack(buffer) : null;
+          if (packed != null) {
+            chunk.setData(UnsafeByteOperations.unsafeWrap(packed)).setCompressed(true);
+          } else {
+            chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+          }
           chunk.setCrc32C(Checksums.crc32c(buffer));
-          bytesSent += length;
+          bytesSent += chunk.getData().size();
         }
         upload.send(chunk.build());
         long next = index + 1;

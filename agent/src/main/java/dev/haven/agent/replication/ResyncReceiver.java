@@ -1,6 +1,5 @@
 package dev.haven.agent.replication;
 
-import com.github.luben.zstd.Zstd;
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.disk.BlockDevice;
@@ -85,17 +84,14 @@ final class ResyncReceiver implements StreamObserver<ResyncBlock> {
     if (block.getLength() != length) {
       throw new IllegalArgumentException("block " + index + " must hold " + length + " bytes");
     }
-    byte[] data =
-        block.getCompressed()
-            ? Zstd.decompress(block.getData().toByteArray(), length)
-            : block.getData().toByteArray();
-    if (data.length != length || Checksums.crc32c(data) != block.getCrc32C()) {
+    ByteBuffer data = WireCompression.unpack(block.getData(), block.getCompressed(), length);
+    if (data.remaining() != length || Checksums.crc32c(data.duplicate()) != block.getCrc32C()) {
       throw Status.DATA_LOSS
           .withDescription(
               "block " + index + " of replica disk '" + diskId + "' fails its CRC32C; not written")
           .asRuntimeException();
     }
-    device.write(offset, ByteBuffer.wrap(data), false);
+    device.write(offset, data, false);
     bytesWritten += length;
   }
 

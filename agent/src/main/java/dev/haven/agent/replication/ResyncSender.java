@@ -1,6 +1,5 @@
 package dev.haven.agent.replication;
 
-import com.github.luben.zstd.Zstd;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.disk.BlockDevice;
@@ -30,9 +29,6 @@ import java.util.function.Consumer;
 final class ResyncSender {
   private static final Duration STALL = Duration.ofMinutes(2);
   private static final Duration ANSWER = Duration.ofMinutes(5);
-
-  /** A compressed block must be under this share of the raw one to be sent compressed. */
-  static final double WORTH_COMPRESSING = 0.95;
 
   private final AgentChannels channels;
 
@@ -149,8 +145,8 @@ final class ResyncSender {
     job.device().read(offset, ByteBuffer.wrap(data));
     ResyncBlock.Builder block =
         marker(job).setBlockIndex(index).setLength(length).setCrc32C(Checksums.crc32c(data));
-    byte[] packed = job.compress() ? Zstd.compress(data, 1) : null;
-    if (packed != null && packed.length < length * WORTH_COMPRESSING) {
+    byte[] packed = job.compress() ? WireCompression.pack(data) : null;
+    if (packed != null) {
       block.setCompressed(true).setData(UnsafeByteOperations.unsafeWrap(packed));
     } else {
       block.setData(UnsafeByteOperations.unsafeWrap(data));

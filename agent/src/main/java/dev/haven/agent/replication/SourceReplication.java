@@ -134,6 +134,18 @@ public final class SourceReplication {
       Consumer<CopyProgress> progress,
       BooleanSupplier cancelled)
       throws IOException {
+    copyDisk(itemId, diskId, startChunk, false, progress, cancelled);
+  }
+
+  /** As above; with {@code compress} (the item's policy) chunks go zstd-compressed when it pays. */
+  public void copyDisk(
+      String itemId,
+      String diskId,
+      long startChunk,
+      boolean compress,
+      Consumer<CopyProgress> progress,
+      BooleanSupplier cancelled)
+      throws IOException {
     ReplicationRecord record = activeSource(itemId);
     DiskPair pair =
         record
@@ -157,6 +169,7 @@ public final class SourceReplication {
               pair.replicaDiskId(),
               device,
               start,
+              compress,
               progress,
               cancelled);
       long next = result.nextChunk();

@@ -160,6 +160,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
           request.getItemId(),
           request.getDiskId(),
           request.getStartChunk(),
+          request.getCompress(),
           progress -> {
             if (!call.isCancelled()) {
               call.onNext(progress);
