@@ -41,10 +41,12 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   private final AgentCalls calls;
   private final DiskCopier copier;
+  private final DiskResyncer resyncer;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
     this.copier = new DiskCopier(channels, calls);
+    this.resyncer = new DiskResyncer(channels);
   }
 
   @Override
@@ -200,4 +202,11 @@ public final class AgentActivitiesImpl implements AgentActivities {
                     "agent " + address + " prepared no replica VM for item " + itemId,
                     ErrorType.REPLICA_INVALID_STATE.typeName()));
   }
+
+  // --- resync (R15) ---
+  @Override
+  public DiskResynced resyncDisk(ResyncDiskInput in) {
+    return resyncer.resync(in);
+  }
+  // --- end resync (R15) ---
 }

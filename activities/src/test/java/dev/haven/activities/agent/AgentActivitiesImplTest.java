@@ -9,6 +9,8 @@ import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskCopyState;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.ResyncDiskRequest;
+import dev.haven.protocol.ResyncProgress;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.TlsFiles;
@@ -196,6 +198,43 @@ class AgentActivitiesImplTest {
               assertThat(f.getType()).isEqualTo("NetworkError");
               assertThat(f.getOriginalMessage()).contains("peer went away");
             });
+  }
+
+  @Test
+  void R15_resyncDiskPassesTheLastHeartbeatAndHeartbeatsEachBlock() {
+    source.resyncProgress =
+        List.of(
+            ResyncProgress.newBuilder().setNextBlock(512).setTotalBlocks(1024).build(),
+            ResyncProgress.newBuilder()
+                .setNextBlock(1024)
+                .setTotalBlocks(1024)
+                .setDifferingBlocks(3)
+                .setDifferingBytes(3 * 65536)
+                .setBytesSent(3 * 65536 + 90)
+                .setCoveredSeq(4)
+                .setDone(true)
+                .build());
+    List<Long> heartbeats = new CopyOnWriteArrayList<>();
+    activityEnv.setActivityHeartbeatListener(Long.class, heartbeats::add);
+    // The source agent lowers this to the block the target confirmed.
+    activityEnv.setHeartbeatDetails(300L);
+
+    AgentActivities.DiskResynced resynced =
+        copyStub()
+            .resyncDisk(
+                new AgentActivities.ResyncDiskInput(
+                    ITEM, source.address(), target.address(), "d1", true));
+
+    assertThat(source.requestsOf(ResyncDiskRequest.class))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getStartBlock()).isEqualTo(300);
+              assertThat(r.getCompress()).isTrue();
+            });
+    assertThat(resynced)
+        .isEqualTo(new AgentActivities.DiskResynced("d1", 1024, 3, 3 * 65536, 3 * 65536 + 90, 4));
+    assertThat(heartbeats).startsWith(300L);
   }
 
   @Test

@@ -10,6 +10,8 @@ import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.ResyncDiskRequest;
+import dev.haven.protocol.ResyncProgress;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -37,6 +39,7 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
   volatile Vm vm = Vm.getDefaultInstance();
   volatile ReplicationState state = ReplicationState.getDefaultInstance();
   volatile List<CopyProgress> copyProgress = List.of();
+  volatile List<ResyncProgress> resyncProgress = List.of();
   volatile ReplicateCycleResponse cycle = ReplicateCycleResponse.getDefaultInstance();
   final Map<String, String> diskHashes = new ConcurrentHashMap<>();
 
@@ -118,6 +121,16 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
       out.onCompleted();
     }
   }
+
+  // --- resync (R15) ---
+  @Override
+  public void resyncDisk(ResyncDiskRequest request, StreamObserver<ResyncProgress> out) {
+    requests.add(request);
+    resyncProgress.forEach(out::onNext);
+    out.onCompleted();
+  }
+
+  // --- end resync (R15) ---
 
   private <T> void answer(String method, Object request, T response, StreamObserver<T> out) {
     requests.add(request);

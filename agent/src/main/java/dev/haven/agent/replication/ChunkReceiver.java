@@ -10,6 +10,7 @@ import dev.haven.protocol.WriteChunksResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Target side of the initial copy of one replica disk ({@code PeerService.WriteChunks}). Each chunk
@@ -108,16 +109,12 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
       }
       device.writeZeroes(offset, length, false);
     } else {
-      if (chunk.getData().size() != length) {
+      ByteBuffer data = WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length);
+      if (data.remaining() != length) {
         throw new IllegalArgumentException(
-            "data: chunk "
-                + expected
-                + " holds "
-                + chunk.getData().size()
-                + " bytes, not "
-                + length);
+            "data: chunk " + expected + " holds " + data.remaining() + " bytes, not " + length);
       }
-      if (Checksums.crc32c(chunk.getData().asReadOnlyByteBuffer()) != chunk.getCrc32C()) {
+      if (Checksums.crc32c(data.duplicate()) != chunk.getCrc32C()) {
         throw Status.DATA_LOSS
             .withDescription(
                 "chunk "
@@ -128,7 +125,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
                     + " nothing of it was written")
             .asRuntimeException();
       }
-      device.write(offset, chunk.getData().asReadOnlyByteBuffer(), false);
+      device.write(offset, data, false);
     }
     expected++;
     unsaved++;

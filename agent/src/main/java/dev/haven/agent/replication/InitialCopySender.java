@@ -1,6 +1,7 @@
 package dev.haven.agent.replication;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.disk.BlockDevice;
 import dev.haven.agent.disk.Zeros;
@@ -48,13 +49,18 @@ final class InitialCopySender {
       String replicaDiskId,
       BlockDevice device,
       long startChunk,
+      boolean compress,
       Consumer<CopyProgress> progress,
       BooleanSupplier cancelled)
       throws IOException {
     long size = device.size();
     long total = CopyPlan.chunkCount(size);
     BlockingUpload<DiskChunk, WriteChunksResponse> upload =
-        BlockingUpload.start(channels.peer(targetAddress)::writeChunks, STALL);
+        // A few chunks may wait in the transport, so that it never idles while the next is read.
+        BlockingUpload.start(
+            channels.peer(targetAddress).withOnReadyThreshold(4 * CopyPlan.CHUNK_BYTES)
+                ::writeChunks,
+            STALL);
     ByteBuffer buffer = ByteBuffer.allocate(CopyPlan.CHUNK_BYTES);
     long bytesSent = 0;
     long zeroChunks = 0;
@@ -82,9 +88,14 @@ final class InitialCopySender {
           chunk.setZero(true);
           zeroChunks++;
         } else {
-          chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+          byte[] packed = compress ? WireCompression.pack(buffer) : null;
+          if (packed != null) {
+            chunk.setData(UnsafeByteOperations.unsafeWrap(packed)).setCompressed(true);
+          } else {
+            chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+          }
           chunk.setCrc32C(Checksums.crc32c(buffer));
-          bytesSent += length;
+          bytesSent += chunk.getData().size();
         }
         upload.send(chunk.build());
         long next = index + 1;

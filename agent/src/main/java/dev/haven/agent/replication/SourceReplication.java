@@ -14,6 +14,8 @@ import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DiskCopyState;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.ResyncDiskRequest;
+import dev.haven.protocol.ResyncProgress;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.client.AgentChannels;
 import java.io.IOException;
@@ -32,6 +34,7 @@ public final class SourceReplication {
   private final ReplicationStateStore store;
   private final AgentChannels channels;
   private final InitialCopySender sender;
+  private final ResyncSender resync;
   private final Set<String> copying = ConcurrentHashMap.newKeySet();
 
   public SourceReplication(
@@ -40,6 +43,7 @@ public final class SourceReplication {
     this.store = store;
     this.channels = channels;
     this.sender = new InitialCopySender(channels);
+    this.resync = new ResyncSender(channels);
   }
 
   /**
@@ -130,6 +134,18 @@ public final class SourceReplication {
       Consumer<CopyProgress> progress,
       BooleanSupplier cancelled)
       throws IOException {
+    copyDisk(itemId, diskId, startChunk, false, progress, cancelled);
+  }
+
+  /** As above; with {@code compress} (the item's policy) chunks go zstd-compressed when it pays. */
+  public void copyDisk(
+      String itemId,
+      String diskId,
+      long startChunk,
+      boolean compress,
+      Consumer<CopyProgress> progress,
+      BooleanSupplier cancelled)
+      throws IOException {
     ReplicationRecord record = activeSource(itemId);
     DiskPair pair =
         record
@@ -153,6 +169,7 @@ public final class SourceReplication {
               pair.replicaDiskId(),
               device,
               start,
+              compress,
               progress,
               cancelled);
       long next = result.nextChunk();
@@ -165,6 +182,66 @@ public final class SourceReplication {
       copying.remove(diskId);
     }
   }
+
+  // --- resync (R15) ---
+  /**
+   * Resynchronizes one disk with its replica by block hashes ({@link ResyncSender}); also the
+   * seeding form of the initial copy. Sequences: every log sealed before the resync began (through
+   * {@code lastSealedSeq}) wrote the image before the resync read it, so the resync covers it. Once
+   * the target confirmed the last block and recorded that sequence as applied, those logs are
+   * discarded here and acknowledged; writes made during the resync are in later logs (the live one
+   * included), which the next cycle ships as {@code covered + 1} on. They may rewrite blocks the
+   * resync already sent with the same data, which is harmless, as after the initial copy.
+   */
+  public void resyncDisk(
+      ResyncDiskRequest request, Consumer<ResyncProgress> progress, BooleanSupplier cancelled)
+      throws IOException {
+    String itemId = request.getItemId();
+    String diskId = request.getDiskId();
+    ReplicationRecord record = activeSource(itemId);
+    DiskPair pair =
+        record
+            .pairOf(diskId)
+            .orElseThrow(
+                () ->
+                    new NotFoundException(
+                        "item '" + itemId + "' has no source disk '" + diskId + "'"));
+    int blockSize = BlockHasher.checkBlockSize(request.getBlockSize());
+    if (!copying.add(diskId)) {
+      throw new BusyException("a copy or resync of disk '" + diskId + "' is already running");
+    }
+    try {
+      long covered = record.lastSealedSeq();
+      var device = driver.device(record.vmId(), diskId);
+      ResyncProgress last =
+          resync.run(
+              new ResyncSender.Job(
+                  record.peerAddress(),
+                  itemId,
+                  diskId,
+                  pair.replicaDiskId(),
+                  device,
+                  request.getStartBlock(),
+                  blockSize,
+                  request.getCompress(),
+                  covered),
+              progress,
+              cancelled);
+      if (!last.getDone()) {
+        throw new PreconditionException("the target did not confirm the end of the resync");
+      }
+      driver.changeLogs(record.vmId(), diskId).discardThrough(covered);
+      long chunks = CopyPlan.chunkCount(device.size());
+      store.update(
+          itemId,
+          r -> r.withAcked(diskId, covered).withCopy(new CopyState(diskId, chunks, chunks, true)));
+      progress.accept(last);
+    } finally {
+      copying.remove(diskId);
+    }
+  }
+
+  // --- end resync (R15) ---
 
   private long targetNextChunk(ReplicationRecord record, DiskPair pair) {
     ReplicationState remote =

@@ -10,11 +10,15 @@ import dev.haven.agent.vm.FileVmDriver;
 import dev.haven.agent.vm.VmDisk;
 import dev.haven.agent.vm.VmRecord;
 import dev.haven.agent.vm.VmSpec;
+import dev.haven.protocol.BlockHashBatch;
 import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskChunk;
+import dev.haven.protocol.HashBlocksRequest;
 import dev.haven.protocol.LogFrame;
+import dev.haven.protocol.ResyncBlock;
 import dev.haven.protocol.ShipLogResponse;
 import dev.haven.protocol.Vm;
+import dev.haven.protocol.WriteBlocksResponse;
 import dev.haven.protocol.WriteChunksResponse;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -49,6 +53,19 @@ public final class TargetReplication {
   public StreamObserver<LogFrame> receiveLog(StreamObserver<ShipLogResponse> responses) {
     return new LogReceiver(this, applier, responses);
   }
+
+  // --- resync (R15) ---
+  /** Streams the hashes of one replica disk's blocks ({@code PeerService.HashBlocks}). */
+  public void hashBlocks(HashBlocksRequest request, StreamObserver<BlockHashBatch> responses) {
+    new HashStreamer(this).stream(request, responses);
+  }
+
+  /** Receives the differing blocks of a resync ({@code PeerService.WriteBlocks}). */
+  public StreamObserver<ResyncBlock> receiveBlocks(StreamObserver<WriteBlocksResponse> responses) {
+    return new ResyncReceiver(this, responses);
+  }
+
+  // --- end resync (R15) ---
 
   FileVmDriver driver() {
     return driver;

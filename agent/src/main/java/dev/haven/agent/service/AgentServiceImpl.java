@@ -24,6 +24,8 @@ import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.ResyncDiskRequest;
+import dev.haven.protocol.ResyncProgress;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
@@ -158,6 +160,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
           request.getItemId(),
           request.getDiskId(),
           request.getStartChunk(),
+          request.getCompress(),
           progress -> {
             if (!call.isCancelled()) {
               call.onNext(progress);
@@ -169,6 +172,29 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
       call.onError(ErrorStatus.of(t));
     }
   }
+
+  // --- resync (R15) ---
+  @Override
+  public void resyncDisk(ResyncDiskRequest request, StreamObserver<ResyncProgress> responses) {
+    ServerCallStreamObserver<ResyncProgress> call =
+        (ServerCallStreamObserver<ResyncProgress>) responses;
+    call.setOnCancelHandler(() -> {});
+    try {
+      source.resyncDisk(
+          request,
+          progress -> {
+            if (!call.isCancelled()) {
+              call.onNext(progress);
+            }
+          },
+          call::isCancelled);
+      call.onCompleted();
+    } catch (Throwable t) {
+      call.onError(ErrorStatus.of(t));
+    }
+  }
+
+  // --- end resync (R15) ---
 
   @Override
   public void replicateCycle(

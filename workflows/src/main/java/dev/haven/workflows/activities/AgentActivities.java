@@ -99,4 +99,26 @@ public interface AgentActivities {
 
   /** Ends the item's replication role on one agent; disks and VMs stay. */
   Stopped stopReplication(StopInput input);
+
+  // --- resync (R15) ---
+  /** {@code compress}: the item's policy asks for zstd on the wire. */
+  record ResyncDiskInput(
+      String itemId, String sourceAgent, String targetAgent, String diskId, boolean compress) {}
+
+  /** {@code coveredSeq}: delta replication resumes with the sequence after it. */
+  record DiskResynced(
+      String diskId,
+      long totalBlocks,
+      long differingBlocks,
+      long differingBytes,
+      long bytesSent,
+      long coveredSeq) {}
+
+  /**
+   * Resynchronizes one disk with its replica by block hashes (R15), or seeds its initial copy from
+   * an old replica (R11), sending only the blocks that differ. Resumes from the block the target
+   * confirmed last; heartbeats with the next block as it goes.
+   */
+  DiskResynced resyncDisk(ResyncDiskInput input);
+  // --- end resync (R15) ---
 }

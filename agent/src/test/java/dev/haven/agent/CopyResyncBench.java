@@ -1,0 +1,153 @@
+package dev.haven.agent;
+
+import dev.haven.agent.disk.BlockDevice;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.ResyncProgress;
+import dev.haven.protocol.Vm;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The copy-and-resync benchmark's driver (issue 4 point 8), run by {@code bench/copy-resync.sh},
+ * not by the test suite. Two real agents in this JVM over loopback mutual TLS: the initial copy of
+ * a random-data disk, then resyncs with 0%, 1% and 10% of 64 KiB blocks differing. Each figure's
+ * baseline runs on the same files through {@code baseline}, a shell command that answers the
+ * seconds it took: {@code baseline cp|rsync-whole SRC} and {@code baseline rsync-delta SRC
+ * DIVERGED} (DIVERGED is a copy of the replica as the resync found it).
+ *
+ * <p>Usage: {@code CopyResyncBench WORKDIR SIZE_MIB BASELINE_COMMAND}.
+ */
+public final class CopyResyncBench {
+  private static final int BLOCK = 64 * 1024;
+
+  public static void main(String[] args) throws Exception {
+    Path work = Path.of(args[0]);
+    long size = Long.parseLong(args[1]) * 1024 * 1024;
+    String baseline = args[2];
+    try (TwoAgents agents = TwoAgents.start(work.resolve("agents"))) {
+      Vm vm = Replicas.createVm(agents, "bench", size);
+      String diskId = vm.getDisks(0).getId();
+      BlockDevice source = agents.driverA().device(vm.getId(), diskId);
+      fill(source, new SplittableRandom(1));
+      ReplicationState target = Replicas.protect(agents, "item-bench", vm);
+      String replicaDisk = target.getDisks(0).getReplicaDiskId();
+      Path src = agents.driverA().folder(vm.getId()).resolve(diskId + ".img");
+      Path dst = agents.driverB().folder(target.getVmId()).resolve(replicaDisk + ".img");
+
+      double cp = shell(baseline, "cp", src.toString());
+      double rsyncWhole = shell(baseline, "rsync-whole", src.toString());
+      long t0 = System.nanoTime();
+      // The tests' 60 s deadline is too short for gigabytes on a busy machine.
+      agents
+          .client()
+          .agent(agents.a.grpcAddress())
+          .withDeadlineAfter(30, java.util.concurrent.TimeUnit.MINUTES)
+          .copyDisk(
+              dev.haven.protocol.CopyDiskRequest.newBuilder()
+                  .setItemId("item-bench")
+                  .setDiskId(diskId)
+                  .build())
+          .forEachRemaining(p -> {});
+      double initial = seconds(t0);
+      line(
+          "initial copy %d MiB: haven %.2f s | cp %.2f s | rsync --whole-file %.2f s",
+          size >> 20, initial, cp, rsyncWhole);
+
+      BlockDevice replica = agents.driverB().device(target.getVmId(), replicaDisk);
+      double[] ratio = new double[3];
+      double bytesRatio1 = 0;
+      int[] percents = {0, 1, 10};
+      for (int i = 0; i < percents.length; i++) {
+        long differing = diverge(replica, percents[i], new SplittableRandom(100 + i));
+        Path diverged = work.resolve("diverged.img");
+        shell(baseline, "snapshot", dst.toString(), diverged.toString());
+        t0 = System.nanoTime();
+        ResyncProgress done =
+            Resyncs.last(Resyncs.run(agents, Resyncs.request("item-bench", diskId, 0, false)));
+        double haven = seconds(t0);
+        double rsync = shell(baseline, "rsync-delta", src.toString(), diverged.toString());
+        ratio[i] = haven / rsync;
+        double bytes = differing == 0 ? 0 : (double) done.getBytesSent() / (differing * BLOCK);
+        if (percents[i] == 1) {
+          bytesRatio1 = bytes;
+        }
+        line(
+            "resync %2d%% (%d blocks differ): haven %.2f s, sent %d B (%.4fx differing),"
+                + " hashes %d B | rsync --inplace --no-whole-file %.2f s | ratio %.3f",
+            percents[i],
+            done.getDifferingBlocks(),
+            haven,
+            done.getBytesSent(),
+            bytes,
+            done.getHashBytesReceived(),
+            rsync,
+            ratio[i]);
+        if (done.getDifferingBlocks() != differing) {
+          throw new IllegalStateException("expected " + differing + " differing blocks");
+        }
+      }
+      if (!Replicas.hashA(agents, vm.getId(), diskId)
+          .equals(Replicas.hashB(agents, target.getVmId(), replicaDisk))) {
+        throw new IllegalStateException("the replica differs from the source after the resyncs");
+      }
+      line(
+          "RESULT initial_vs_rsync=%.3f initial_vs_cp=%.3f resync0_vs_rsync=%.3f"
+              + " resync1_vs_rsync=%.3f resync10_vs_rsync=%.3f resync1_bytes_ratio=%.4f",
+          initial / rsyncWhole, initial / cp, ratio[0], ratio[1], ratio[2], bytesRatio1);
+    }
+    System.exit(0);
+  }
+
+  private static void fill(BlockDevice device, SplittableRandom random) throws IOException {
+    byte[] data = new byte[4 * 1024 * 1024];
+    for (long offset = 0; offset < device.size(); offset += data.length) {
+      random.nextBytes(data);
+      device.write(offset, ByteBuffer.wrap(data), false);
+    }
+    device.flush();
+  }
+
+  /** Rewrites {@code percent}% of the replica's blocks (distinct, random); answers how many. */
+  private static long diverge(BlockDevice replica, int percent, SplittableRandom random)
+      throws IOException {
+    long blocks = replica.size() / BLOCK;
+    long count = blocks * percent / 100;
+    java.util.BitSet chosen = new java.util.BitSet((int) blocks);
+    byte[] data = new byte[BLOCK];
+    while (chosen.cardinality() < count) {
+      int b = random.nextInt((int) blocks);
+      if (!chosen.get(b)) {
+        chosen.set(b);
+        random.nextBytes(data);
+        replica.write((long) b * BLOCK, ByteBuffer.wrap(data), false);
+      }
+    }
+    replica.flush();
+    return count;
+  }
+
+  private static double shell(String baseline, String... args) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", baseline + " \"$@\"", "baseline");
+    pb.command().addAll(java.util.List.of(args));
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("baseline " + String.join(" ", args) + " failed: " + out);
+    }
+    return out.isEmpty() ? 0 : Double.parseDouble(out.substring(out.lastIndexOf('\n') + 1));
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static void line(String format, Object... args) {
+    System.out.println(String.format(Locale.ROOT, format, args));
+    System.out.flush();
+  }
+}
