@@ -3,6 +3,7 @@ package dev.haven.agent;
 import static dev.haven.agent.Replicas.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.haven.agent.PeerCalls.Rec;
 import dev.haven.agent.changelog.Checksums;
@@ -14,11 +15,16 @@ import dev.haven.protocol.MaterializeMode;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PeerServiceGrpc.PeerServiceStub;
 import dev.haven.protocol.RecoveryPoint;
+import dev.haven.protocol.RecoveryPolicy;
+import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.SetRecoveryPolicyRequest;
 import dev.haven.protocol.Vm;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -177,6 +183,69 @@ class RecoveryPointsTest {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
               assertThat(e.getStatus().getDescription()).contains("pruned by retention");
             });
+  }
+
+  @Test
+  void R13_appConsistentPointRunsTheQuiesceHook() throws Exception {
+    Vm vm = Replicas.createVm(agents, "quiet", 2 * MIB);
+    Replicas.protect(agents, "item-quiet", vm);
+    Replicas.copyAll(agents, "item-quiet", vm);
+    agents
+        .agentA()
+        .setRecoveryPolicy(
+            SetRecoveryPolicyRequest.newBuilder()
+                .setItemId("item-quiet")
+                .setAppConsistentEveryMillis(1)
+                .build());
+    Path hook = agents.dataA().resolve("scripts").resolve(vm.getId()).resolve("quiesce");
+    Path calls = root.resolve("quiesce-calls.txt");
+    Files.createDirectories(hook.getParent());
+    script(hook, "echo \"$1 $2\" >> " + calls + "\necho flushed the database\nexit 0\n");
+    BlockDevice disk = agents.driverA().device(vm.getId(), vm.getDisks(0).getId());
+    Random random = new Random(23);
+
+    Replicas.writeRandom(disk, random, 4, 8192);
+    ReplicateCycleResponse good = PointCalls.cycle(agents, "item-quiet");
+    assertThat(good.getAppConsistent()).isTrue();
+    assertThat(good.getQuiesce().getRan()).isTrue();
+    assertThat(good.getQuiesce().getExitCode()).isZero();
+    assertThat(good.getQuiesce().getOutput()).contains("flushed the database");
+    assertThat(Files.readAllLines(calls))
+        .as("frozen before the seal, thawed after it")
+        .containsExactly("freeze " + vm.getId(), "thaw " + vm.getId());
+
+    // A hook that fails leaves a crash-consistent point and says why.
+    script(hook, "echo database busy\nexit 3\n");
+    Replicas.writeRandom(disk, random, 4, 8192);
+    ReplicateCycleResponse bad = PointCalls.cycle(agents, "item-quiet");
+    assertThat(bad.getAppConsistent()).isFalse();
+    assertThat(bad.getQuiesce().getExitCode()).isEqualTo(3);
+    assertThat(bad.getQuiesce().getOutput()).contains("database busy");
+    assertThat(bad.getQuiesce().getReason()).contains("exited with 3");
+
+    Files.delete(hook);
+    ReplicateCycleResponse none = PointCalls.cycle(agents, "item-quiet");
+    assertThat(none.getAppConsistent()).isFalse();
+    assertThat(none.getQuiesce().getReason()).contains("no quiesce hook");
+
+    assertThat(PointCalls.points(agents, "item-quiet"))
+        .extracting(RecoveryPoint::getId, RecoveryPoint::getAppConsistent)
+        .containsExactly(tuple("rp-3", false), tuple("rp-2", false), tuple("rp-1", true));
+    RecoveryPolicy policy =
+        agents
+            .agentA()
+            .setRecoveryPolicy(
+                SetRecoveryPolicyRequest.newBuilder()
+                    .setItemId("item-quiet")
+                    .setAppConsistentEveryMillis(1)
+                    .build());
+    assertThat(policy.getLastQuiesce().getReason()).contains("no quiesce hook");
+    assertThat(policy.getLastAppConsistentAtMillis()).isEqualTo(good.getSealedAtMillis());
+  }
+
+  private static void script(Path file, String body) throws Exception {
+    Files.writeString(file, "#!/bin/sh\n" + body);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   private static List<Rec> records(Random random, int count) {
