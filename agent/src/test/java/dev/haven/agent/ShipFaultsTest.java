@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.agent.disk.BlockDevice;
+import dev.haven.protocol.ListVmsRequest;
+import dev.haven.protocol.MaterializeMode;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.Vm;
@@ -65,6 +67,51 @@ class ShipFaultsTest {
     // The zeroed range travels as a marker, so even less is sent than is dirty.
     assertThat(cycle.getBytesShipped()).isLessThanOrEqualTo(dirty.bytes() - 60 * 1024);
     Replicas.assertIdentical(agents, vm, target);
+  }
+
+  @Test
+  void R13_flippedBitInUndoJournalIsRejectedAndReplicaUntouched() throws Exception {
+    Vm vm = Replicas.createVm(agents, "rot-undo", 2 * MIB);
+    ReplicationState target =
+        PeerCalls.whenReachable(() -> Replicas.protect(agents, "item-rot-undo", vm));
+    PeerCalls.whenReachable(
+        () -> {
+          Replicas.copyAll(agents, "item-rot-undo", vm);
+          return true;
+        });
+    BlockDevice disk = agents.driverA().device(vm.getId(), vm.getDisks(0).getId());
+    Random random = new Random(35);
+    for (int i = 0; i < 3; i++) {
+      Replicas.writeRandom(disk, random, 8, 16 * 1024);
+      PointCalls.cycle(agents, "item-rot-undo");
+    }
+    String replicaDisk = target.getDisks(0).getReplicaDiskId();
+    String before = Replicas.hashB(agents, target.getVmId(), replicaDisk);
+    int vmsBefore = agents.agentB().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount();
+    Path journal =
+        agents
+            .dataB()
+            .resolve("vms")
+            .resolve(target.getVmId())
+            .resolve("undo")
+            .resolve(replicaDisk + "-000000000003.undo");
+    byte[] bytes = Files.readAllBytes(journal);
+    bytes[bytes.length / 2] ^= 0x04;
+    Files.write(journal, bytes);
+
+    for (MaterializeMode mode : MaterializeMode.values()) {
+      if (mode == MaterializeMode.IN_PLACE || mode == MaterializeMode.NEW_COPY) {
+        StatusRuntimeException error =
+            catchStatus(() -> PointCalls.materialize(agents, "item-rot-undo", "rp-1", mode));
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.DATA_LOSS);
+        assertThat(error.getStatus().getDescription()).contains("undo journal");
+      }
+    }
+    assertThat(Replicas.hashB(agents, target.getVmId(), replicaDisk)).isEqualTo(before);
+    assertThat(agents.agentB().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount())
+        .as("no half-built copy")
+        .isEqualTo(vmsBefore);
+    assertThat(PointCalls.points(agents, "item-rot-undo")).hasSize(3);
   }
 
   @Test

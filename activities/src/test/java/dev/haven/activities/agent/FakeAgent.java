@@ -6,6 +6,8 @@ import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
 import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.MaterializeRecoveryPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
@@ -39,6 +41,8 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
   volatile List<CopyProgress> copyProgress = List.of();
   volatile ReplicateCycleResponse cycle = ReplicateCycleResponse.getDefaultInstance();
   final Map<String, String> diskHashes = new ConcurrentHashMap<>();
+  volatile MaterializeRecoveryPointResponse materialized =
+      MaterializeRecoveryPointResponse.getDefaultInstance();
 
   private final Server server;
 
@@ -117,6 +121,13 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
     } else {
       out.onCompleted();
     }
+  }
+
+  @Override
+  public void materializeRecoveryPoint(
+      MaterializeRecoveryPointRequest request,
+      StreamObserver<MaterializeRecoveryPointResponse> out) {
+    answer("MaterializeRecoveryPoint", request, materialized, out);
   }
 
   private <T> void answer(String method, Object request, T response, StreamObserver<T> out) {
