@@ -34,6 +34,9 @@ public final class ChildAgentMain {
     return new ProcessBuilder(
             java,
             "-Xmx256m",
+            // A short-lived agent on a small machine: start fast rather than peak fast.
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
             "-cp",
             System.getProperty("java.class.path"),
             ChildAgentMain.class.getName(),

@@ -110,7 +110,7 @@ class TargetKilledMidApplyTest {
 
       // Log 2 is big, so that applying and forcing it takes a while; b dies as soon as its undo
       // journal (written before the first block of the log) is in place.
-      for (int i = 0; i < 24; i++) {
+      for (int i = 0; i < 16; i++) {
         byte[] data = new byte[(int) MIB];
         random.nextBytes(data);
         disk.write(2 * i * MIB + 4096L * random.nextInt(256), ByteBuffer.wrap(data), false);

@@ -78,7 +78,9 @@ final class LogApplier {
     List<long[]> blocks = UndoJournal.blocks(ranges, device.size());
     Path journal;
     try {
-      journal = UndoJournal.record(vmFolder, diskId, header.getSeq(), log.digest(), blocks, device);
+      journal =
+          UndoJournal.record(
+              vmFolder, diskId, header.getSeq(), identity(header, log), blocks, device);
     } finally {
       UndoJournal.deleteTemporary(vmFolder, diskId, header.getSeq());
     }
@@ -107,6 +109,19 @@ final class LogApplier {
       LOG.warn("could not prune the recovery points of item {}", itemId, e);
     }
     return answer(ApplyOutcome.APPLIED, after.diskSeq(diskId));
+  }
+
+  /**
+   * What ties a journal to one delivery of one log: its digest and seal time. A redo of the same
+   * log matches; a log of the same sequence from an earlier replication of the item (even one with
+   * the same records) does not, so its journal is written anew from the replica as it is now.
+   */
+  private static byte[] identity(LogHeader header, FileSealedLog log) {
+    byte[] digest = log.digest();
+    return ByteBuffer.allocate(digest.length + 8)
+        .put(digest)
+        .putLong(header.getSealedAtMillis())
+        .array();
   }
 
   /**

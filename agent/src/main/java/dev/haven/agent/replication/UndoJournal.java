@@ -27,11 +27,12 @@ import java.util.zip.CRC32C;
  * temporary file, forced, renamed, folder forced) before the log touches the replica, so that
  * undoing newer logs in reverse order rebuilds any older recovery point byte-exactly.
  *
- * <p>The file names the digest of the log it belongs to: when an apply is redone after a crash the
- * journal of the same log is kept as it is (the replica may already hold some of the new data,
- * which must never be recorded as "old"), while a journal left from an earlier replication of the
- * item (another log with the same sequence) is rebuilt. Runs of zeros are stored as markers. Every
- * piece carries a CRC32C over its place and data, and a trailer counts the pieces.
+ * <p>The file names the log it belongs to (its digest and seal time): when an apply is redone after
+ * a crash the journal of the same log is kept as it is (the replica may already hold some of the
+ * new data, which must never be recorded as "old"), while a journal left from an earlier
+ * replication of the item (another log with the same sequence) is rebuilt. Runs of zeros are stored
+ * as markers. Every piece carries a CRC32C over its place and data, and a trailer counts the
+ * pieces.
  */
 final class UndoJournal {
   static final int BLOCK = 4096;
@@ -53,7 +54,8 @@ final class UndoJournal {
 
   /**
    * Saves what {@code device} holds in {@code extents} (sorted, disjoint) unless a journal of the
-   * log with {@code logDigest} is already there. Answers the journal's file.
+   * log identified by {@code logDigest} (its digest and seal time) is already there. Answers the
+   * journal's file.
    */
   static Path record(
       Path vmFolder,
