@@ -144,9 +144,13 @@ final class PointMaterializer {
       device.flush();
     }
     store.update(itemId, r -> r.withRolledBackTo(point.seq()));
-    for (List<Path> disk : journals) {
-      for (Path journal : disk) {
-        Files.deleteIfExists(journal);
+    // Every journal above the point goes, also those a rollback cut short left behind.
+    Path folder = UndoJournal.folder(driver.folder(replica.id()));
+    for (String diskId : disks) {
+      for (RetentionPruner.Journal journal : RetentionPruner.journals(folder, diskId)) {
+        if (journal.seq() > point.seq()) {
+          Files.deleteIfExists(journal.file());
+        }
       }
     }
     store.recovery().update(itemId, i -> i.withRollbackTo(-1));
