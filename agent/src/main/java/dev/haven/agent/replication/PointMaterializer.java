@@ -29,6 +29,9 @@ import java.util.List;
 final class PointMaterializer {
   private static final int PIECE = 1 << 20;
 
+  /** The point id that asks for the newest app-consistent point (R17). */
+  static final String LATEST_APP_CONSISTENT = "latest-app-consistent";
+
   /** What was built: the point, the VM whose disks hold it, their SHA-256, logs undone. */
   record Result(PointRecord point, VmRecord vm, List<String> sha256, int logsUndone) {}
 
@@ -97,6 +100,15 @@ final class PointMaterializer {
     }
     if (pointId == null || pointId.isBlank()) {
       return points.get(0);
+    }
+    if (pointId.equals(LATEST_APP_CONSISTENT)) {
+      return points.stream()
+          .filter(PointRecord::appConsistent)
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new NotFoundException(
+                      "item '" + record.itemId() + "' holds no app-consistent recovery point"));
     }
     return points.stream()
         .filter(p -> p.id().equals(pointId))

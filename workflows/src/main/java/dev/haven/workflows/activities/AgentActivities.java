@@ -104,9 +104,10 @@ public interface AgentActivities {
 
   /**
    * Which recovery point of an item to rebuild at its target: {@code pointId} "rp-&lt;seq&gt;"
-   * (empty for the newest); {@code inPlace} rolls the powered-off replica back to it (failover:
-   * newer points are discarded), otherwise a new powered-off VM named {@code copyName} (empty for a
-   * default) holds it and the replica is untouched (test failover).
+   * (empty for the newest, "latest-app-consistent" for the newest app-consistent one); {@code
+   * inPlace} rolls the powered-off replica back to it (failover: newer points are discarded),
+   * otherwise a new powered-off VM named {@code copyName} (empty for a default) holds it and the
+   * replica is untouched (test failover).
    */
   record MaterializeInput(
       String itemId, String targetAgent, String pointId, boolean inPlace, String copyName) {}
