@@ -130,6 +130,8 @@ class ShipFaultsTest {
           .isInstanceOf(StatusRuntimeException.class);
     } finally {
       agents.startB();
+      // a dials b again at once instead of after its reconnect back-off.
+      agents.a.channels().channel(agents.b.grpcAddress()).resetConnectBackoff();
     }
     Path sealed =
         agents.dataA().resolve("vms").resolve(vm.getId()).resolve(diskId + "-000000000001.hrl");
