@@ -144,6 +144,11 @@ public final class AgentServer implements AutoCloseable {
     return driver;
   }
 
+  /** The channels this agent dials its peers with, for tests that restart a peer. */
+  AgentChannels channels() {
+    return channels;
+  }
+
   /** host:port of the gRPC endpoint. */
   public String grpcAddress() {
     return grpcAddress;

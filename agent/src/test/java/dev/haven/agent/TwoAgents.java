@@ -85,6 +85,10 @@ final class TwoAgents implements AutoCloseable {
     return configA.dataDir();
   }
 
+  Path dataB() {
+    return configB.dataDir();
+  }
+
   void stopB() {
     b.close();
     b = null;

@@ -1,11 +1,16 @@
 package dev.haven.activities.agent;
 
+import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ListVmsRequest;
+import dev.haven.protocol.MaterializeMode;
+import dev.haven.protocol.MaterializeRecoveryPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
+import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
@@ -176,6 +181,35 @@ public final class AgentActivitiesImpl implements AgentActivities {
       }
     }
     return new Stopped(in.itemId());
+  }
+
+  @Override
+  public MaterializedPoint materializeRecoveryPoint(MaterializeInput in) {
+    MaterializeRecoveryPointRequest request =
+        MaterializeRecoveryPointRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setPointId(in.pointId() == null ? "" : in.pointId())
+            .setMode(in.inPlace() ? MaterializeMode.IN_PLACE : MaterializeMode.NEW_COPY)
+            .setCopyName(in.copyName() == null ? "" : in.copyName())
+            .build();
+    // Rebuilding copies and hashes whole disks, like HashDisk: the same long deadline.
+    MaterializeRecoveryPointResponse r =
+        calls.callHeartbeating(
+            "MaterializeRecoveryPoint",
+            in.targetAgent(),
+            HASH_DEADLINE,
+            in.itemId(),
+            s -> s.materializeRecoveryPoint(request));
+    RecoveryPoint point = r.getPoint();
+    return new MaterializedPoint(
+        point.getId(),
+        point.getSeq(),
+        point.getCreatedAtMillis(),
+        point.getAppConsistent(),
+        r.getVm().getId(),
+        r.getVm().getDisksList().stream().map(Disk::getId).toList(),
+        List.copyOf(r.getDiskSha256List()),
+        r.getLogsUndone());
   }
 
   private Vm getVm(String address, String vmId) {

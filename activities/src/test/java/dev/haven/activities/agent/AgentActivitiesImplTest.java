@@ -8,6 +8,10 @@ import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskCopyState;
 import dev.haven.protocol.DiskMapping;
+import dev.haven.protocol.MaterializeMode;
+import dev.haven.protocol.MaterializeRecoveryPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
+import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.ResyncDiskRequest;
 import dev.haven.protocol.ResyncProgress;
@@ -247,6 +251,55 @@ class AgentActivitiesImplTest {
 
     assertThat(hashes.sha256()).containsExactly("aa", "bb");
     assertThat(hashes.diskIds()).containsExactly("d1", "d2");
+  }
+
+  @Test
+  void R17_materializeRecoveryPointAsksTheTargetForThatPoint() {
+    target.materialized =
+        MaterializeRecoveryPointResponse.newBuilder()
+            .setPoint(
+                RecoveryPoint.newBuilder()
+                    .setId("rp-4")
+                    .setSeq(4)
+                    .setCreatedAtMillis(4000)
+                    .setAppConsistent(true))
+            .setVm(vm("vm-copy", "c1", "c2"))
+            .addDiskSha256("aa")
+            .addDiskSha256("bb")
+            .setLogsUndone(2)
+            .build();
+
+    AgentActivities.MaterializedPoint point =
+        copyStub()
+            .materializeRecoveryPoint(
+                new AgentActivities.MaterializeInput(ITEM, target.address(), "rp-4", false, "t"));
+
+    assertThat(point)
+        .isEqualTo(
+            new AgentActivities.MaterializedPoint(
+                "rp-4", 4, 4000, true, "vm-copy", List.of("c1", "c2"), List.of("aa", "bb"), 2));
+    MaterializeRecoveryPointRequest asked =
+        target.requestsOf(MaterializeRecoveryPointRequest.class).get(0);
+    assertThat(asked.getMode()).isEqualTo(MaterializeMode.NEW_COPY);
+    assertThat(asked.getPointId()).isEqualTo("rp-4");
+    assertThat(asked.getCopyName()).isEqualTo("t");
+  }
+
+  @Test
+  void R17_aPrunedPointIsNotFoundAndNotRetried() {
+    target.failures.put(
+        "MaterializeRecoveryPoint", Status.NOT_FOUND.withDescription("no recovery point 'rp-1'"));
+
+    assertThatThrownBy(
+            () ->
+                activities.materializeRecoveryPoint(
+                    new AgentActivities.MaterializeInput(ITEM, target.address(), "rp-1", true, "")))
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.isNonRetryable()).isTrue();
+              assertThat(f.getOriginalMessage()).contains("no recovery point 'rp-1'");
+            });
   }
 
   @Test

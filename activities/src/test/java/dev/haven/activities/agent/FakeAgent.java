@@ -6,6 +6,8 @@ import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
 import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.MaterializeRecoveryPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
@@ -42,6 +44,8 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
   volatile List<ResyncProgress> resyncProgress = List.of();
   volatile ReplicateCycleResponse cycle = ReplicateCycleResponse.getDefaultInstance();
   final Map<String, String> diskHashes = new ConcurrentHashMap<>();
+  volatile MaterializeRecoveryPointResponse materialized =
+      MaterializeRecoveryPointResponse.getDefaultInstance();
 
   private final Server server;
 
@@ -131,6 +135,13 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
   }
 
   // --- end resync (R15) ---
+
+  @Override
+  public void materializeRecoveryPoint(
+      MaterializeRecoveryPointRequest request,
+      StreamObserver<MaterializeRecoveryPointResponse> out) {
+    answer("MaterializeRecoveryPoint", request, materialized, out);
+  }
 
   private <T> void answer(String method, Object request, T response, StreamObserver<T> out) {
     requests.add(request);

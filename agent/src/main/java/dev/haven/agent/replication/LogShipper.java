@@ -1,6 +1,7 @@
 package dev.haven.agent.replication;
 
 import com.google.protobuf.ByteString;
+import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.changelog.SealedLog;
 import dev.haven.protocol.LogFrame;
 import dev.haven.protocol.LogHeader;
@@ -10,7 +11,10 @@ import dev.haven.protocol.ShipLogResponse;
 import dev.haven.protocol.client.AgentChannels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Sends one sealed change log to the target's {@code PeerService.ShipLog}: header, records,
@@ -28,9 +32,22 @@ final class LogShipper {
     this.channels = channels;
   }
 
-  ShipLogResponse ship(
-      String targetAddress, String itemId, String replicaDiskId, SealedLog log, int diskCount)
+  /** What shipping a log cost: record data bytes sent, after coalescing. */
+  record Shipped(ShipLogResponse response, long bytesSent) {}
+
+  Shipped ship(
+      String targetAddress,
+      String itemId,
+      String replicaDiskId,
+      SealedLog log,
+      int diskCount,
+      boolean appConsistent)
       throws IOException {
+    // Blocks written again later in the same log ship once; the digest is made anew over what is
+    // sent, while reading the log still checks its own CRC32Cs and digest.
+    Coalescer.Plan plan = Coalescer.plan(log);
+    MessageDigest digest = Checksums.sha256();
+    long[] sent = new long[3]; // records, data bytes, record index
     BlockingUpload<LogFrame, ShipLogResponse> upload =
         BlockingUpload.start(channels.peer(targetAddress)::shipLog, STALL);
     try {
@@ -43,32 +60,36 @@ final class LogShipper {
                       .setSeq(log.seq())
                       .setCreatedAtMillis(log.createdAtMillis())
                       .setSealedAtMillis(log.sealedAtMillis())
-                      .setDiskCount(diskCount))
+                      .setDiskCount(diskCount)
+                      .setAppConsistent(appConsistent))
               .build());
       log.forEach(
           entry -> {
-            LogRecord.Builder record =
-                LogRecord.newBuilder()
-                    .setOffset(entry.offset())
-                    .setLength(entry.length())
-                    .setCrc32C(entry.crc32c())
-                    .setZero(entry.zero());
-            if (!entry.zero()) {
-              record.setData(ByteString.copyFrom(entry.data()));
+            List<long[]> pieces = plan.pieces(sent[2]++);
+            if (pieces == null) {
+              send(upload, digest, entry.offset(), entry.length(), entry.zero(), entry.data(), 0);
+              sent[0]++;
+              sent[1] += entry.zero() ? 0 : entry.length();
+              return;
             }
-            upload.send(LogFrame.newBuilder().setRecord(record).build());
+            for (long[] piece : pieces) {
+              int from = (int) (piece[0] - entry.offset());
+              send(upload, digest, piece[0], (int) piece[1], entry.zero(), entry.data(), from);
+              sent[0]++;
+              sent[1] += entry.zero() ? 0 : piece[1];
+            }
           });
       upload.send(
           LogFrame.newBuilder()
               .setTrailer(
                   LogTrailer.newBuilder()
-                      .setRecordCount(log.recordCount())
-                      .setDigest(ByteString.copyFrom(log.digest())))
+                      .setRecordCount(sent[0])
+                      .setDigest(ByteString.copyFrom(digest.digest())))
               .build());
-      return upload.finish(ANSWER);
+      return new Shipped(upload.finish(ANSWER), sent[1]);
     } catch (BlockingUpload.Ended e) {
       // The target answered early, for example that it already applied this log.
-      return upload.finish(ANSWER);
+      return new Shipped(upload.finish(ANSWER), sent[1]);
     } catch (UncheckedIOException e) {
       upload.cancel("the source failed to read its log", e);
       throw e.getCause();
@@ -76,5 +97,27 @@ final class LogShipper {
       upload.cancel("the source failed: " + e.getMessage(), e);
       throw e;
     }
+  }
+
+  /** Sends {@code length} bytes of a record from {@code from} in its data, with their CRC32C. */
+  private static void send(
+      BlockingUpload<LogFrame, ShipLogResponse> upload,
+      MessageDigest digest,
+      long offset,
+      int length,
+      boolean zero,
+      byte[] data,
+      int from) {
+    LogRecord.Builder record = LogRecord.newBuilder().setOffset(offset).setLength(length);
+    int crc = 0;
+    ByteBuffer piece = null;
+    if (!zero) {
+      piece = ByteBuffer.wrap(data, from, length).slice();
+      crc = Checksums.crc32c(piece.duplicate());
+      record.setData(ByteString.copyFrom(data, from, length));
+    }
+    record.setCrc32C(crc).setZero(zero);
+    Checksums.addRecord(digest, offset, length, zero, crc, piece);
+    upload.send(LogFrame.newBuilder().setRecord(record).build());
   }
 }

@@ -28,6 +28,7 @@ public final class ReplicationCycle {
   private final ReplicationStateStore store;
   private final SourceReplication source;
   private final LogShipper shipper;
+  private final LogContinuity continuity;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
 
   public ReplicationCycle(
@@ -39,6 +40,7 @@ public final class ReplicationCycle {
     this.store = store;
     this.source = source;
     this.shipper = new LogShipper(channels);
+    this.continuity = new LogContinuity(store);
   }
 
   public ReplicateCycleResponse run(String itemId) throws IOException {
@@ -53,13 +55,18 @@ public final class ReplicationCycle {
       throw new BusyException("a replication cycle of item '" + itemId + "' is already running");
     }
     try {
+      continuity.requireNoResync(itemId);
+      continuity.checkImages(itemId, driver.require(record.vmId()));
       List<DiskChangeLogs> logs = new ArrayList<>();
       for (DiskPair pair : record.disks()) {
         logs.add(driver.changeLogs(record.vmId(), pair.sourceDiskId()));
       }
-      VmSealer.Sealed sealed = VmSealer.sealAll(logs);
+      AppConsistency.Sealed cut = AppConsistency.seal(store, record, logs);
+      VmSealer.Sealed sealed = cut.sealed();
       record = store.update(itemId, r -> r.withSealed(sealed.seq(), sealed.sealedAtMillis()));
       Shipped shipped = shipPending(record, logs);
+      long acked = store.require(itemId).lastAckedSeq();
+      store.recovery().update(itemId, i -> i.withAckedThrough(acked));
       long pending = 0;
       for (DiskChangeLogs disk : logs) {
         pending += disk.pendingBytes();
@@ -71,13 +78,16 @@ public final class ReplicationCycle {
           .setLogsShipped(shipped.logs())
           .setSealedAtMillis(sealed.sealedAtMillis())
           .setPendingBytes(pending)
+          .setAppConsistent(cut.quiesce() != null && cut.quiesce().succeeded())
+          .setLogBytes(shipped.logBytes())
+          .setQuiesce(AppConsistency.message(cut.quiesce()))
           .build();
     } finally {
       running.remove(itemId);
     }
   }
 
-  private record Shipped(long bytes, int logs) {}
+  private record Shipped(long bytes, int logs, long logBytes) {}
 
   private Shipped shipPending(ReplicationRecord record, List<DiskChangeLogs> logs)
       throws IOException {
@@ -89,8 +99,15 @@ public final class ReplicationCycle {
       sealed.forEach(log -> seqs.add(log.seq()));
     }
     long bytes = 0;
+    long logBytes = 0;
     int count = 0;
     String itemId = record.itemId();
+    for (int i = 0; i < logs.size(); i++) {
+      String diskId = record.disks().get(i).sourceDiskId();
+      continuity.checkLogs(
+          itemId, diskId, record.diskSeq(diskId), record.lastSealedSeq(), perDisk.get(i));
+    }
+    RecoveryStore.Item marks = store.recovery().get(itemId);
     // Sequence by sequence, so that each finished sequence is a recovery point at the target.
     for (long seq : seqs) {
       for (int i = 0; i < logs.size(); i++) {
@@ -104,9 +121,15 @@ public final class ReplicationCycle {
           logs.get(i).discardThrough(seq);
           continue;
         }
-        ShipLogResponse answer =
+        LogShipper.Shipped sent =
             shipper.ship(
-                record.peerAddress(), itemId, pair.replicaDiskId(), log, record.disks().size());
+                record.peerAddress(),
+                itemId,
+                pair.replicaDiskId(),
+                log,
+                record.disks().size(),
+                marks.appConsistent(seq));
+        ShipLogResponse answer = sent.response();
         if (answer.getOutcome() != ApplyOutcome.APPLIED
             && answer.getOutcome() != ApplyOutcome.ALREADY_APPLIED) {
           throw new IOException("target answered " + answer.getOutcome() + " for log " + seq);
@@ -115,11 +138,12 @@ public final class ReplicationCycle {
         // log that the next cycle recognizes as acknowledged and discards.
         store.update(itemId, r -> r.withAcked(pair.sourceDiskId(), seq));
         logs.get(i).discardThrough(seq);
-        bytes += log.dataBytes();
+        bytes += sent.bytesSent();
+        logBytes += log.dataBytes();
         count++;
       }
     }
-    return new Shipped(bytes, count);
+    return new Shipped(bytes, count, logBytes);
   }
 
   private static SealedLog find(List<SealedLog> logs, long seq) {

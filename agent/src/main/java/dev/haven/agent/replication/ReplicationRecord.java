@@ -192,12 +192,18 @@ public record ReplicationRecord(
    * disk, it becomes a recovery point created at {@code sealedAtMillis}.
    */
   public ReplicationRecord withApplied(String diskId, long seq, long sealedAtMillis) {
+    return withApplied(diskId, seq, sealedAtMillis, false);
+  }
+
+  /** As {@link #withApplied(String, long, long)}; the point is app-consistent if so marked. */
+  public ReplicationRecord withApplied(
+      String diskId, long seq, long sealedAtMillis, boolean appConsistent) {
     Map<String, Long> seqs = withDiskSeq(diskId, seq);
     long applied = minOver(seqs);
     List<PointRecord> points = recoveryPoints;
     if (applied > lastAppliedSeq) {
       List<PointRecord> next = new ArrayList<>(recoveryPoints);
-      next.add(new PointRecord("rp-" + applied, applied, sealedAtMillis, false));
+      next.add(new PointRecord("rp-" + applied, applied, sealedAtMillis, appConsistent));
       points = List.copyOf(next.subList(Math.max(0, next.size() - MAX_POINTS), next.size()));
     }
     return new ReplicationRecord(
@@ -216,6 +222,51 @@ public record ReplicationRecord(
         seqs,
         copies,
         points);
+  }
+
+  /** Target: keeps only {@code kept} of the recovery points (retention pruned the others). */
+  public ReplicationRecord withPoints(List<PointRecord> kept) {
+    return new ReplicationRecord(
+        version,
+        itemId,
+        role,
+        vmId,
+        peerAddress,
+        peerVmId,
+        active,
+        disks,
+        lastSealedSeq,
+        lastSealedAtMillis,
+        lastAckedSeq,
+        lastAppliedSeq,
+        diskSeqs,
+        copies,
+        List.copyOf(kept));
+  }
+
+  /**
+   * Target: the replica was rolled back in place to point {@code seq}: every disk is at that
+   * sequence and the newer points are gone.
+   */
+  public ReplicationRecord withRolledBackTo(long seq) {
+    Map<String, Long> seqs = new HashMap<>();
+    localDiskIds().forEach(d -> seqs.put(d, Math.min(seq, diskSeq(d))));
+    return new ReplicationRecord(
+        version,
+        itemId,
+        role,
+        vmId,
+        peerAddress,
+        peerVmId,
+        active,
+        disks,
+        lastSealedSeq,
+        lastSealedAtMillis,
+        lastAckedSeq,
+        Math.min(seq, lastAppliedSeq),
+        Map.copyOf(seqs),
+        copies,
+        recoveryPoints.stream().filter(p -> p.seq() <= seq).toList());
   }
 
   private Map<String, Long> withDiskSeq(String diskId, long seq) {

@@ -24,6 +24,7 @@ public final class ReplicationStateStore {
 
   private final Path dir;
   private final Map<String, ReplicationRecord> items = new ConcurrentHashMap<>();
+  private RecoveryStore recovery;
 
   public ReplicationStateStore(Path dataDir) throws IOException {
     this.dir = dataDir.resolve("replication");
@@ -78,5 +79,16 @@ public final class ReplicationStateStore {
     ReplicationRecord current = require(itemId);
     ReplicationRecord next = change.apply(current);
     return next.equals(current) ? current : put(next);
+  }
+
+  /**
+   * The recovery-point state of every item (retention, app-consistent marks, pending rollback,
+   * resync flag), kept beside this store under {@code <dataDir>/recovery}.
+   */
+  public synchronized RecoveryStore recovery() throws IOException {
+    if (recovery == null) {
+      recovery = new RecoveryStore(dir.resolveSibling("recovery"));
+    }
+    return recovery;
   }
 }

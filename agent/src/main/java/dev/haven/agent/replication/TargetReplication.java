@@ -38,10 +38,12 @@ public final class TargetReplication {
   private final ReplicationStateStore store;
   private final Set<String> busyDisks = ConcurrentHashMap.newKeySet();
   private final LogApplier applier = new LogApplier(this);
+  private final RetentionPruner pruner;
 
   public TargetReplication(FileVmDriver driver, ReplicationStateStore store) {
     this.driver = driver;
     this.store = store;
+    this.pruner = new RetentionPruner(driver, store);
   }
 
   /** Receives the initial copy of one replica disk ({@code PeerService.WriteChunks}). */
@@ -73,6 +75,10 @@ public final class TargetReplication {
 
   ReplicationStateStore store() {
     return store;
+  }
+
+  RetentionPruner pruner() {
+    return pruner;
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.haven.agent.service;
 
 import dev.haven.agent.ErrorStatus;
+import dev.haven.agent.replication.RecoveryPoints;
+import dev.haven.agent.replication.RecoveryStore;
 import dev.haven.agent.replication.ReplicationCycle;
 import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
@@ -20,13 +22,18 @@ import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ListRecoveryPointsResponse;
 import dev.haven.protocol.ListVmsRequest;
 import dev.haven.protocol.ListVmsResponse;
+import dev.haven.protocol.MaterializeMode;
+import dev.haven.protocol.MaterializeRecoveryPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
+import dev.haven.protocol.RecoveryPolicy;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.ResyncDiskRequest;
 import dev.haven.protocol.ResyncProgress;
 import dev.haven.protocol.SetPowerRequest;
+import dev.haven.protocol.SetRecoveryPolicyRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -35,7 +42,6 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -52,6 +58,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final ReplicationCycle cycle;
   private final TargetReplication target;
   private final VmOperations vms;
+  private final RecoveryPoints points;
 
   public AgentServiceImpl(
       Identity identity,
@@ -70,6 +77,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.cycle = cycle;
     this.target = target;
     this.vms = new VmOperations(driver, store, closeExport);
+    this.points = new RecoveryPoints(target);
   }
 
   @Override
@@ -210,15 +218,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   @Override
   public void listRecoveryPoints(
       ItemRef request, StreamObserver<ListRecoveryPointsResponse> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          ListRecoveryPointsResponse.Builder out = ListRecoveryPointsResponse.newBuilder();
-          store.require(request.getItemId()).recoveryPoints().stream()
-              .sorted(Comparator.comparingLong(ReplicationRecord.PointRecord::seq).reversed())
-              .forEach(point -> out.addPoints(Messages.point(point)));
-          return out.build();
-        });
+    Calls.unary(responses, () -> RecoveryMessages.list(points.list(request.getItemId())));
   }
 
   @Override
@@ -246,6 +246,48 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         pending += driver.changeLogs(record.vmId(), diskId).pendingBytes();
       }
     }
-    return Messages.state(record, pending);
+    RecoveryStore.Item recovery = store.recovery().get(record.itemId());
+    return Messages.state(record, pending).toBuilder()
+        .setResyncRequired(recovery.resyncRequired())
+        .setResyncReason(recovery.resyncReason())
+        .build();
+  }
+
+  // --- recovery points (R13/R20) ---
+
+  @Override
+  public void setRecoveryPolicy(
+      SetRecoveryPolicyRequest request, StreamObserver<RecoveryPolicy> responses) {
+    Calls.unary(
+        responses,
+        () ->
+            RecoveryMessages.policy(
+                points.setPolicy(
+                    request.getItemId(),
+                    request.getRetentionMillis(),
+                    request.getAppConsistentEveryMillis())));
+  }
+
+  @Override
+  public void materializeRecoveryPoint(
+      MaterializeRecoveryPointRequest request,
+      StreamObserver<MaterializeRecoveryPointResponse> responses) {
+    Calls.unary(
+        responses,
+        () -> {
+          if (request.getMode() == MaterializeMode.MATERIALIZE_MODE_UNSPECIFIED
+              || request.getMode() == MaterializeMode.UNRECOGNIZED) {
+            throw new IllegalArgumentException("mode must be IN_PLACE or NEW_COPY");
+          }
+          RecoveryPoints.Materialized done =
+              points.materialize(
+                  request.getItemId(),
+                  request.getPointId(),
+                  request.getMode() == MaterializeMode.IN_PLACE,
+                  request.getCopyName());
+          return RecoveryMessages.materialized(done)
+              .setVm(Messages.vm(done.vm(), nbdAddress.get()))
+              .build();
+        });
   }
 }

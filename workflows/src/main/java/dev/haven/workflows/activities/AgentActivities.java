@@ -121,4 +121,33 @@ public interface AgentActivities {
    */
   DiskResynced resyncDisk(ResyncDiskInput input);
   // --- end resync (R15) ---
+  // --- recovery points (R13/R17/R20) ---
+
+  /**
+   * Which recovery point of an item to rebuild at its target: {@code pointId} "rp-&lt;seq&gt;"
+   * (empty for the newest, "latest-app-consistent" for the newest app-consistent one); {@code
+   * inPlace} rolls the powered-off replica back to it (failover: newer points are discarded),
+   * otherwise a new powered-off VM named {@code copyName} (empty for a default) holds it and the
+   * replica is untouched (test failover).
+   */
+  record MaterializeInput(
+      String itemId, String targetAgent, String pointId, boolean inPlace, String copyName) {}
+
+  /** The point that was rebuilt, the VM whose disks now hold it and their SHA-256. */
+  record MaterializedPoint(
+      String pointId,
+      long seq,
+      long createdAtMillis,
+      boolean appConsistent,
+      String vmId,
+      List<String> diskIds,
+      List<String> sha256,
+      int logsUndone) {}
+
+  /**
+   * Rebuilds a recovery point byte-exactly from the replica and its undo journal. Idempotent: an
+   * in-place rollback cut short is redone, and a repeated in-place call for the same point finds
+   * the replica already there. Heartbeats while the target works.
+   */
+  MaterializedPoint materializeRecoveryPoint(MaterializeInput input);
 }
