@@ -96,6 +96,9 @@ final class TwoAgents implements AutoCloseable {
 
   void startB() throws IOException {
     b = AgentServer.start(configB, false);
+    // a's channel to b went into gRPC's reconnect back-off while b was down; without this reset
+    // the next test whose first call fails before dialing b would inherit that back-off.
+    a.channels().channel(b.grpcAddress()).resetConnectBackoff();
   }
 
   void restartBoth() throws IOException {

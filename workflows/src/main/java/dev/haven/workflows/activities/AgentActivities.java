@@ -120,6 +120,7 @@ public interface AgentActivities {
    * confirmed last; heartbeats with the next block as it goes.
    */
   DiskResynced resyncDisk(ResyncDiskInput input);
+
   // --- end resync (R15) ---
   // --- recovery points (R13/R17/R20) ---
 
