@@ -176,6 +176,22 @@ public final class AgentActivitiesImpl implements AgentActivities {
     return new Stopped(in.itemId());
   }
 
+  // --- lifecycle (R9-R16) ---
+
+  @Override
+  public VmDeleted deleteVm(DeleteVmInput in) {
+    VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
+    try {
+      calls.call("DeleteVm", in.agentAddress(), COMMAND_DEADLINE, s -> s.deleteVm(ref));
+    } catch (ApplicationFailure e) {
+      // Deleting is idempotent: a VM that is gone already is deleted.
+      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
+        throw e;
+      }
+    }
+    return new VmDeleted(in.vmId());
+  }
+
   private Vm getVm(String address, String vmId) {
     VmRef ref = VmRef.newBuilder().setVmId(vmId).build();
     return calls.call("GetVm", address, COMMAND_DEADLINE, s -> s.getVm(ref));

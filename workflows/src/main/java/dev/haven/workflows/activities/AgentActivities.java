@@ -99,4 +99,13 @@ public interface AgentActivities {
 
   /** Ends the item's replication role on one agent; disks and VMs stay. */
   Stopped stopReplication(StopInput input);
+
+  // --- lifecycle (R9-R16) ---
+
+  record DeleteVmInput(String agentAddress, String vmId) {}
+
+  record VmDeleted(String vmId) {}
+
+  /** Powers a VM off and deletes it with its disks; a VM that is gone already is not an error. */
+  VmDeleted deleteVm(DeleteVmInput input);
 }

@@ -53,7 +53,7 @@ final class ProtectionActivities {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(1))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 3))
+          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 1))
           .build();
 
   final AgentActivities agent;

@@ -33,9 +33,6 @@ final class ReplicationSteps {
   static final String INITIAL_REPLICATION = "initial-replication";
   static final String FINALIZE = "finalize";
 
-  /** R16's back-off between attempts of a failed enable, in minutes; then every 30 minutes. */
-  private static final long[] BACKOFF_MINUTES = {1, 2, 4, 8, 10};
-
   private static final Logger log = Workflow.getLogger(ReplicationSteps.class);
 
   private final ProtectionState s;
@@ -92,22 +89,35 @@ final class ReplicationSteps {
       return withRetries(jobId, () -> finalizeProtection(jobId));
     }
     // Whatever the store last saw (resync, pause, an interrupted failover), the replica holds a
-    // complete copy, so protection continues with delta cycles.
-    s.state = ItemState.PROTECTED;
+    // complete copy, so protection continues with delta cycles, unless an operator paused it.
+    if (s.state != ItemState.PAUSED) {
+      s.state = ItemState.PROTECTED;
+    }
+    s.schedule.start(Workflow.currentTimeMillis());
     rec.item(s);
     return true;
   }
 
-  /** One delta cycle; a failure is recorded on the item and the next cycle tries again. */
+  /**
+   * One delta cycle (R13). A recoverable failure is retried on R16's back-off by the main loop; a
+   * non-recoverable one halts the cycles in state error with health critical until an operator
+   * resumes or disables (R16). Health is then computed from the workflow's clock (R14).
+   */
   void deltaCycle() {
     try {
       shipAndRecord();
-      s.healthy();
+      s.schedule.succeeded(Workflow.currentTimeMillis());
     } catch (ActivityFailure e) {
       String error = Failures.describe(e);
-      s.failed(error, Failures.recoverable(e) ? Health.WARNING : Health.CRITICAL);
+      boolean recoverable = Failures.recoverable(e);
+      s.schedule.failed(Workflow.currentTimeMillis(), recoverable);
+      s.lastError = error;
+      if (!recoverable) {
+        s.state = ItemState.ERROR;
+      }
       log.warn("delta cycle of item {} failed: {}", s.itemId(), error);
     }
+    s.health = s.schedule.health(Workflow.currentTimeMillis(), s.copyFrequencySeconds);
     rec.item(s);
   }
 
@@ -155,6 +165,7 @@ final class ReplicationSteps {
     rec.step(jobId, FINALIZE, this::shipAndRecord);
     s.state = ItemState.PROTECTED;
     s.healthy();
+    s.schedule.succeeded(Workflow.currentTimeMillis());
     rec.item(s);
   }
 
@@ -188,7 +199,7 @@ final class ReplicationSteps {
   }
 
   static Duration retryDelay(int attempt) {
-    return Duration.ofMinutes(attempt < BACKOFF_MINUTES.length ? BACKOFF_MINUTES[attempt] : 30);
+    return CycleSchedule.backoff(attempt);
   }
 
   private ReplicationProgress progressOf(HostRef host) {

@@ -129,10 +129,11 @@ class ProtectionWorkflowTest {
         "the warning in the store");
 
     agentDown.set(false);
-    h.skip(FREQUENCY);
+    // R14: health stays warning until no more than 20% of the expected cycles were missed.
+    h.skip(FREQUENCY.multipliedBy(6));
     ItemStatus healed = h.awaitStatus(wf, s -> s.health() == Health.NORMAL, "health normal");
     assertThat(healed.state()).isEqualTo(ItemState.PROTECTED);
-    assertThat(healed.lastAppliedSeq()).isEqualTo(2);
+    assertThat(healed.lastAppliedSeq()).isGreaterThanOrEqualTo(2);
   }
 
   @Test
