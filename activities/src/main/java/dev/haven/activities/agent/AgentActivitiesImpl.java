@@ -41,10 +41,12 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   private final AgentCalls calls;
   private final DiskCopier copier;
+  private final Prerequisites prerequisites;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
     this.copier = new DiskCopier(channels, calls);
+    this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
   }
 
   @Override
@@ -190,6 +192,16 @@ public final class AgentActivitiesImpl implements AgentActivities {
       }
     }
     return new VmDeleted(in.vmId());
+  }
+
+  @Override
+  public PrerequisitesMet checkPrerequisites(PrerequisitesInput in) {
+    return prerequisites.check(in);
+  }
+
+  @Override
+  public ReplicaNetworks verifyReplicaNetworks(ReplicaNetworksInput in) {
+    return prerequisites.verifyNetworks(in);
   }
 
   private Vm getVm(String address, String vmId) {

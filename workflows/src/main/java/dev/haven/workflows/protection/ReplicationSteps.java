@@ -9,6 +9,9 @@ import dev.haven.workflows.activities.AgentActivities.CycleInput;
 import dev.haven.workflows.activities.AgentActivities.CycleResult;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
 import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
+import dev.haven.workflows.activities.AgentActivities.PrerequisitesInput;
+import dev.haven.workflows.activities.AgentActivities.PrerequisitesMet;
+import dev.haven.workflows.activities.AgentActivities.ReplicaNetworksInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
@@ -28,6 +31,8 @@ import org.slf4j.Logger;
  * idempotent, so a step that is run again after a failure or a restart picks up where it stopped.
  */
 final class ReplicationSteps {
+  static final String CHECK_PREREQUISITES = "check-prerequisites";
+  static final String APPLY_NETWORK_MAPPING = "apply-network-mapping";
   static final String PREPARE_REPLICA = "prepare-replica";
   static final String START_REPLICATION = "start-replication";
   static final String INITIAL_REPLICATION = "initial-replication";
@@ -49,7 +54,22 @@ final class ReplicationSteps {
   boolean enable(String jobId) {
     s.state = ItemState.ENABLING;
     rec.item(s);
-    return withRetries(jobId, () -> enableSteps(jobId));
+    // Histories from before the prerequisite check replay without it.
+    boolean check = Workflow.getVersion(CHECK_PREREQUISITES, Workflow.DEFAULT_VERSION, 1) >= 1;
+    return withRetries(
+        jobId,
+        () -> {
+          if (check) {
+            rec.step(jobId, CHECK_PREREQUISITES, this::checkPrerequisites);
+          }
+          enableSteps(jobId);
+        });
+  }
+
+  /** R10: nothing is created at the agents until every prerequisite holds. */
+  private PrerequisitesMet checkPrerequisites() {
+    return a.agent.checkPrerequisites(
+        new PrerequisitesInput(s.itemId(), sourceAgent(), s.input.vmId(), targetAgent()));
   }
 
   /**
@@ -161,6 +181,22 @@ final class ReplicationSteps {
   }
 
   private void finalizeProtection(String jobId) {
+    // R12: the replica is on the pairing's mapped networks (set at prepare; checked and recorded
+    // here). Histories from before this step replay without it.
+    boolean verify = Workflow.getVersion(APPLY_NETWORK_MAPPING, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (verify && s.replicaVmId != null) {
+      rec.step(
+          jobId,
+          APPLY_NETWORK_MAPPING,
+          () ->
+              a.agent.verifyReplicaNetworks(
+                  new ReplicaNetworksInput(
+                      sourceAgent(),
+                      s.input.vmId(),
+                      targetAgent(),
+                      s.replicaVmId,
+                      s.input.networkMapping())));
+    }
     // The first cycle ships the writes that the guest made while the disks were being copied.
     rec.step(jobId, FINALIZE, this::shipAndRecord);
     s.state = ItemState.PROTECTED;

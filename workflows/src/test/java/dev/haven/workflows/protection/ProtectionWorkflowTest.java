@@ -47,12 +47,16 @@ class ProtectionWorkflowTest {
 
     assertThat(h.stepsOf(ENABLE_JOB))
         .containsExactly(
+            "check-prerequisites:running",
+            "check-prerequisites:succeeded",
             "prepare-replica:running",
             "prepare-replica:succeeded",
             "start-replication:running",
             "start-replication:succeeded",
             "initial-replication:running",
             "initial-replication:succeeded",
+            "apply-network-mapping:running",
+            "apply-network-mapping:succeeded",
             "finalize:running",
             "finalize:succeeded");
     assertThat(h.jobStates(ENABLE_JOB)).extracting("state").containsExactly("running", "succeeded");
