@@ -4,6 +4,7 @@ import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
+import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.CycleInput;
 import dev.haven.workflows.activities.AgentActivities.CycleResult;
@@ -143,7 +144,12 @@ final class ReplicationSteps {
 
   /** Seals and ships the change logs, then records the recovery point that the target applied. */
   CycleResult shipAndRecord() {
-    CycleResult r = a.cycler.replicateCycle(new CycleInput(s.itemId(), sourceAgent()));
+    return shipAndRecord(a.cycler);
+  }
+
+  /** As {@link #shipAndRecord()}, through {@code cycler}'s timeouts and retries. */
+  CycleResult shipAndRecord(AgentActivities cycler) {
+    CycleResult r = cycler.replicateCycle(new CycleInput(s.itemId(), sourceAgent()));
     s.pendingBytes = r.pendingBytes();
     s.lastAppliedSeq = Math.max(s.lastAppliedSeq, r.ackedSeq());
     if (r.sealedSeq() > 0 && r.ackedSeq() >= r.sealedSeq()) {
