@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.haven.api.core.AgentGateway;
 import dev.haven.api.core.FailoverService;
 import dev.haven.api.core.ItemReconciler;
+import dev.haven.api.core.LifecycleService;
 import dev.haven.api.core.ProtectionService;
 import dev.haven.api.core.VmDirectory;
+import dev.haven.api.core.WorkflowUpdates;
 import dev.haven.api.error.ApiExceptionMapper;
 import dev.haven.api.error.JsonExceptionMapper;
 import dev.haven.api.error.UnexpectedExceptionMapper;
@@ -113,7 +115,9 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
     env.jersey().register(new SiteResource(jdbi));
     env.jersey().register(new HostResource(jdbi, agents, vms));
     env.jersey().register(new VmResource(jdbi, agents, vms));
-    env.jersey().register(new PolicyResource(jdbi));
+    WorkflowUpdates updates = new WorkflowUpdates(workflows, workflowCalls);
+    LifecycleService lifecycle = new LifecycleService(jdbi, updates);
+    env.jersey().register(new PolicyResource(jdbi, lifecycle));
     env.jersey().register(new PairingResource(jdbi));
     env.jersey()
         .register(
@@ -121,6 +125,7 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
                 jdbi,
                 new ProtectionService(jdbi, workflows, vms),
                 new FailoverService(jdbi, workflows, workflowCalls),
+                lifecycle,
                 Clock.systemUTC()));
     env.jersey().register(new JobResource(jdbi));
 

@@ -4,6 +4,9 @@ import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.ItemStatus;
+import dev.haven.workflows.protection.LifecycleRequest;
+import dev.haven.workflows.protection.PolicyApplied;
+import dev.haven.workflows.protection.PolicySettings;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionInput;
 import dev.haven.workflows.protection.ProtectionResult;
@@ -56,6 +59,54 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
               + "; it is allowed in state protected (workflow)");
     }
   }
+
+  /** Every policy update and lifecycle request, by item id, as "kind:detail". */
+  static final Map<String, List<String>> OPERATIONS = new ConcurrentHashMap<>();
+
+  private void record(String what) {
+    OPERATIONS.computeIfAbsent(input.itemId(), k -> new CopyOnWriteArrayList<>()).add(what);
+  }
+
+  @Override
+  public PolicyApplied updatePolicy(PolicySettings policy) {
+    record("policy:" + policy.copyFrequencySeconds());
+    return new PolicyApplied(input.itemId(), policy.copyFrequencySeconds());
+  }
+
+  @Override
+  public void validateUpdatePolicy(PolicySettings policy) {}
+
+  @Override
+  public UpdateAccepted pause(LifecycleRequest request) {
+    record("pause:" + request.jobId());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validatePause(LifecycleRequest request) {
+    if (state() != ItemState.PROTECTED) {
+      throw new IllegalStateException(
+          "pause is not allowed while the item is in state " + state().apiName());
+    }
+  }
+
+  @Override
+  public UpdateAccepted resume(LifecycleRequest request) {
+    record("resume:" + request.jobId());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateResume(LifecycleRequest request) {}
+
+  @Override
+  public UpdateAccepted disable(LifecycleRequest request) {
+    record("disable:" + request.deleteReplica());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateDisable(LifecycleRequest request) {}
 
   @Override
   public ItemStatus status() {

@@ -58,6 +58,10 @@ final class Http {
             .PUT(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  Reply delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
   private Reply send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> response =

@@ -2,7 +2,8 @@ package dev.haven.store;
 
 /**
  * A replication policy (R9). {@code initialReplicationStart} is {@code immediately} or an ISO-8601
- * instant; {@code resyncWindow} and {@code replicaDeletion} hold the API's spellings.
+ * instant; {@code resyncWindow} and {@code replicaDeletion} hold the API's spellings; {@code
+ * resyncTimeZone} is the zone id in which the resync window is read.
  */
 public record Policy(
     String id,
@@ -16,4 +17,5 @@ public record Policy(
     boolean encryption,
     String replicaDeletion,
     long createdAt,
-    long updatedAt) {}
+    long updatedAt,
+    String resyncTimeZone) {}

@@ -14,14 +14,15 @@ public interface PolicyDao {
   String COLUMNS =
       "id, name, copy_frequency_seconds, recovery_point_retention_hours,"
           + " app_consistent_frequency_hours, initial_replication_start, resync_window,"
-          + " compression, encryption, replica_deletion, created_at, updated_at";
+          + " compression, encryption, replica_deletion, created_at, updated_at, resync_time_zone";
 
   @SqlUpdate(
       "INSERT INTO policies ("
           + COLUMNS
           + ") VALUES (:id, :name, :copyFrequencySeconds, :recoveryPointRetentionHours,"
           + " :appConsistentFrequencyHours, :initialReplicationStart, :resyncWindow,"
-          + " :compression, :encryption, :replicaDeletion, :createdAt, :updatedAt)")
+          + " :compression, :encryption, :replicaDeletion, :createdAt, :updatedAt,"
+          + " :resyncTimeZone)")
   void insert(@BindMethods Policy policy);
 
   /** Rewrites every field but the id and the creation time. */
@@ -32,6 +33,7 @@ public interface PolicyDao {
           + " initial_replication_start = :initialReplicationStart,"
           + " resync_window = :resyncWindow, compression = :compression,"
           + " encryption = :encryption, replica_deletion = :replicaDeletion,"
+          + " resync_time_zone = :resyncTimeZone,"
           + " updated_at = :updatedAt WHERE id = :id")
   int update(@BindMethods Policy policy);
 

@@ -89,7 +89,8 @@ public final class StoreSeeder {
                             true,
                             "keep",
                             now,
-                            now);
+                            now,
+                            "UTC");
                     policies.insert(policy);
                     return policy;
                   });

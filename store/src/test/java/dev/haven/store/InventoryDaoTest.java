@@ -74,7 +74,8 @@ class InventoryDaoTest {
             true,
             "delete",
             1L,
-            1L);
+            1L,
+            "UTC");
     policies.insert(policy);
     assertThat(policies.find(policy.id())).contains(policy);
 
@@ -91,7 +92,8 @@ class InventoryDaoTest {
             false,
             "keep",
             1L,
-            9L);
+            9L,
+            "Europe/Lisbon");
     assertThat(policies.update(changed)).isEqualTo(1);
 
     assertThat(policies.findByName("gold")).contains(changed);

@@ -47,11 +47,13 @@ public final class AgentActivitiesImpl implements AgentActivities {
   private final AgentCalls calls;
   private final DiskCopier copier;
   private final DiskResyncer resyncer;
+  private final Prerequisites prerequisites;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
     this.copier = new DiskCopier(channels, calls);
     this.resyncer = new DiskResyncer(channels);
+    this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
   }
 
   @Override
@@ -210,6 +212,32 @@ public final class AgentActivitiesImpl implements AgentActivities {
         r.getVm().getDisksList().stream().map(Disk::getId).toList(),
         List.copyOf(r.getDiskSha256List()),
         r.getLogsUndone());
+  }
+
+  // --- lifecycle (R9-R16) ---
+
+  @Override
+  public VmDeleted deleteVm(DeleteVmInput in) {
+    VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
+    try {
+      calls.call("DeleteVm", in.agentAddress(), COMMAND_DEADLINE, s -> s.deleteVm(ref));
+    } catch (ApplicationFailure e) {
+      // Deleting is idempotent: a VM that is gone already is deleted.
+      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
+        throw e;
+      }
+    }
+    return new VmDeleted(in.vmId());
+  }
+
+  @Override
+  public PrerequisitesMet checkPrerequisites(PrerequisitesInput in) {
+    return prerequisites.check(in);
+  }
+
+  @Override
+  public ReplicaNetworks verifyReplicaNetworks(ReplicaNetworksInput in) {
+    return prerequisites.verifyNetworks(in);
   }
 
   private Vm getVm(String address, String vmId) {

@@ -46,6 +46,7 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
   final Map<String, String> diskHashes = new ConcurrentHashMap<>();
   volatile MaterializeRecoveryPointResponse materialized =
       MaterializeRecoveryPointResponse.getDefaultInstance();
+  volatile dev.haven.protocol.AgentInfo info = dev.haven.protocol.AgentInfo.getDefaultInstance();
 
   private final Server server;
 
@@ -68,6 +69,24 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
 
   String address() {
     return "localhost:" + server.getPort();
+  }
+
+  @Override
+  public void getInfo(
+      dev.haven.protocol.GetInfoRequest request, StreamObserver<dev.haven.protocol.AgentInfo> out) {
+    answer("GetInfo", request, info, out);
+  }
+
+  @Override
+  public void deleteVm(VmRef request, StreamObserver<dev.haven.protocol.DeleteVmResponse> out) {
+    answer(
+        "DeleteVm",
+        request,
+        dev.haven.protocol.DeleteVmResponse.newBuilder()
+            .setVmId(request.getVmId())
+            .setDeleted(true)
+            .build(),
+        out);
   }
 
   @Override

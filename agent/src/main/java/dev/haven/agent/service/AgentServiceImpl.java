@@ -15,6 +15,7 @@ import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.CreateVmRequest;
+import dev.haven.protocol.DeleteVmResponse;
 import dev.haven.protocol.GetInfoRequest;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
@@ -289,5 +290,18 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
               .setVm(Messages.vm(done.vm(), nbdAddress.get()))
               .build();
         });
+  }
+
+  // --- lifecycle (R9-R16) ---
+
+  @Override
+  public void deleteVm(VmRef request, StreamObserver<DeleteVmResponse> responses) {
+    Calls.unary(
+        responses,
+        () ->
+            DeleteVmResponse.newBuilder()
+                .setVmId(request.getVmId())
+                .setDeleted(vms.delete(request.getVmId()))
+                .build());
   }
 }

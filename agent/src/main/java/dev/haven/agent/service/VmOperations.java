@@ -60,6 +60,25 @@ final class VmOperations {
     return driver.setPower(vmId, true);
   }
 
+  /** Powers the VM off and deletes it; refused while it is an active replication's replica. */
+  boolean delete(String vmId) throws IOException {
+    if (driver.find(vmId).isEmpty()) {
+      return false;
+    }
+    for (ReplicationRecord record : store.all()) {
+      if (record.active() && record.vmId().equals(vmId)) {
+        throw new PreconditionException(
+            "VM '"
+                + vmId
+                + "' still replicates for item '"
+                + record.itemId()
+                + "'; stop replication before deleting it");
+      }
+    }
+    setPower(vmId, false);
+    return driver.delete(vmId);
+  }
+
   /** SHA-256 over every byte of a disk, holes read as zeros. */
   HashDiskResponse hash(String vmId, String diskId) throws IOException {
     BlockDevice device = driver.device(vmId, diskId);

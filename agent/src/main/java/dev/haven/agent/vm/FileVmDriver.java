@@ -167,6 +167,33 @@ public final class FileVmDriver implements VmDriver {
     return vm.toRecord(vmsDir.resolve(vmId));
   }
 
+  /**
+   * Deletes a VM: closes its devices and removes its folder (images, change logs, vm.json). False
+   * when the VM did not exist.
+   */
+  public synchronized boolean delete(String vmId) throws IOException {
+    VmFile vm = vms.remove(vmId);
+    if (vm == null) {
+      return false;
+    }
+    trackedVms.remove(vmId);
+    for (VmFile.DiskFile disk : vm.disks()) {
+      TrackedDisk device = devices.remove(disk.id());
+      if (device != null) {
+        device.close();
+      }
+    }
+    Path folder = vmsDir.resolve(vmId);
+    if (java.nio.file.Files.exists(folder)) {
+      try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(folder)) {
+        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.deleteIfExists(path);
+        }
+      }
+    }
+    return true;
+  }
+
   private void flush(VmFile vm) throws IOException {
     for (VmFile.DiskFile disk : vm.disks()) {
       TrackedDisk device = devices.get(disk.id());

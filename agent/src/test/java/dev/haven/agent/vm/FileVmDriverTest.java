@@ -50,6 +50,26 @@ class FileVmDriverTest {
   }
 
   @Test
+  void deleteRemovesTheVmsFolderAndSurvivesReopen() throws Exception {
+    FileVmDriver driver = new FileVmDriver(dataDir);
+    VmRecord vm = driver.create(spec("old-replica", 1 << 20));
+    driver.setPower(vm.id(), true);
+    driver
+        .device(vm.id(), vm.disks().get(0).id())
+        .write(0, ByteBuffer.wrap("bye".getBytes(StandardCharsets.UTF_8)), true);
+    driver.setPower(vm.id(), false);
+
+    assertThat(driver.delete(vm.id())).isTrue();
+    assertThat(driver.delete(vm.id())).as("deleting twice is harmless").isFalse();
+    assertThat(dataDir.resolve("vms").resolve(vm.id())).doesNotExist();
+    assertThat(driver.find(vm.id())).isEmpty();
+    driver.close();
+    FileVmDriver reopened = new FileVmDriver(dataDir);
+    assertThat(reopened.find(vm.id())).isEmpty();
+    reopened.close();
+  }
+
+  @Test
   void R5_vmsAndPowerStateSurviveReopen() throws Exception {
     FileVmDriver driver = new FileVmDriver(dataDir);
     VmRecord vm = driver.create(spec("db", 1 << 20, 2 << 20));

@@ -12,15 +12,8 @@ import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowUpdateException;
-import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +34,12 @@ public final class FailoverService {
 
   private final Jdbi jdbi;
   private final WorkflowClient workflows;
-  private final ExecutorService calls;
+  private final WorkflowUpdates updates;
 
   public FailoverService(Jdbi jdbi, WorkflowClient workflows, ExecutorService calls) {
     this.jdbi = jdbi;
     this.workflows = workflows;
-    this.calls = calls;
+    this.updates = new WorkflowUpdates(workflows, calls);
   }
 
   /** Fails item {@code itemId} over as {@code body} asks; answers the job that follows it. */
@@ -114,46 +107,7 @@ public final class FailoverService {
     return asked;
   }
 
-  /**
-   * Sends the Update and waits, within {@link #UPDATE_WAIT}, for the workflow to accept it. The
-   * wait runs on a pool thread so that a silent Temporal or a stopped worker cannot hold the
-   * request past the limit.
-   */
   private void askWorkflow(String workflowId, FailoverRequest request) {
-    ProtectedItemWorkflow workflow =
-        workflows.newWorkflowStub(ProtectedItemWorkflow.class, workflowId);
-    Future<?> call = calls.submit(() -> workflow.failover(request));
-    try {
-      call.get(UPDATE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      call.cancel(true);
-      Thread.currentThread().interrupt();
-      throw ApiException.unavailable("interrupted while asking the item's workflow");
-    } catch (TimeoutException e) {
-      call.cancel(true);
-      throw ApiException.unavailable(
-          "the item's workflow did not answer within "
-              + UPDATE_WAIT.toSeconds()
-              + " s; is a worker running?");
-    } catch (ExecutionException e) {
-      throw refusal(workflowId, e.getCause());
-    }
-  }
-
-  private static ApiException refusal(String workflowId, Throwable e) {
-    if (e instanceof WorkflowUpdateException rejected) {
-      Throwable cause = rejected.getCause();
-      String message =
-          cause instanceof ApplicationFailure failure
-              ? failure.getOriginalMessage()
-              : cause != null ? cause.getMessage() : rejected.getMessage();
-      return ApiException.conflict(message);
-    }
-    if (e instanceof WorkflowNotFoundException) {
-      return ApiException.unavailable(
-          "the item's workflow " + workflowId + " is not running; try again shortly");
-    }
-    LOG.warn("failover update of {} failed", workflowId, e);
-    return ApiException.unavailable("could not reach the item's workflow: " + Failures.reason(e));
+    updates.call(workflowId, "failover", wf -> wf.failover(request));
   }
 }

@@ -3,6 +3,7 @@ package dev.haven.api.json;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.RecoveryPoint;
+import dev.haven.workflows.model.ErrorType;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -34,7 +35,8 @@ public final class ItemJson {
 
   /**
    * An item's replication status (R14). {@code rpoSeconds} is the age of the newest recovery point
-   * and null before the first; {@code testVmId} is set while a test failover runs.
+   * and null before the first; {@code testVmId} is set while a test failover runs; {@code
+   * lastErrorType} is the error class of {@code lastError} (R16), e.g. {@code NetworkError}.
    */
   public record View(
       String id,
@@ -55,7 +57,8 @@ public final class ItemJson {
       String activeSiteId,
       String workflowId,
       String createdAt,
-      String updatedAt) {
+      String updatedAt,
+      String lastErrorType) {
 
     /** The view of {@code item}, whose newest recovery point is {@code newest} (maybe null). */
     public static View of(ProtectedItem item, RecoveryPoint newest, long nowMillis) {
@@ -84,7 +87,24 @@ public final class ItemJson {
           item.activeSiteId(),
           item.workflowId(),
           Times.iso(item.createdAt()),
-          Times.iso(item.updatedAt()));
+          Times.iso(item.updatedAt()),
+          errorType(item.lastError()));
+    }
+
+    /**
+     * R14's error class of {@code lastError}, which the workflow writes as {@code Type: message}:
+     * one of {@link ErrorType}'s names, or null when the error carries none.
+     */
+    static String errorType(String lastError) {
+      if (lastError == null) {
+        return null;
+      }
+      for (ErrorType type : ErrorType.values()) {
+        if (lastError.startsWith(type.typeName() + ":")) {
+          return type.typeName();
+        }
+      }
+      return null;
     }
   }
 

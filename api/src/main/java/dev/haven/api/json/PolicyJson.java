@@ -15,7 +15,8 @@ public final class PolicyJson {
   /**
    * {@code POST /policies} and {@code PUT /policies/{id}}. Omitted optional fields take the
    * defaults: no app-consistent snapshots (0), initial replication {@code immediately}, resync
-   * {@code outside-office-hours}, compression and encryption on, replicas kept ({@code keep}).
+   * {@code outside-office-hours} in {@code UTC}, compression and encryption on, replicas kept
+   * ({@code keep}).
    */
   public record Body(
       @NotBlank @Size(max = 200) String name,
@@ -29,8 +30,8 @@ public final class PolicyJson {
           String resyncWindow,
       Boolean compression,
       Boolean encryption,
-      @Pattern(regexp = "keep|delete", message = "must be keep or delete")
-          String replicaDeletion) {}
+      @Pattern(regexp = "keep|delete", message = "must be keep or delete") String replicaDeletion,
+      @Size(max = 64) String resyncTimeZone) {}
 
   /** A policy as the API shows it. */
   public record View(
@@ -45,7 +46,8 @@ public final class PolicyJson {
       boolean encryption,
       String replicaDeletion,
       String createdAt,
-      String updatedAt) {
+      String updatedAt,
+      String resyncTimeZone) {
     public static View of(Policy p) {
       return new View(
           p.id(),
@@ -59,7 +61,8 @@ public final class PolicyJson {
           p.encryption(),
           p.replicaDeletion(),
           Times.iso(p.createdAt()),
-          Times.iso(p.updatedAt()));
+          Times.iso(p.updatedAt()),
+          p.resyncTimeZone());
     }
   }
 }

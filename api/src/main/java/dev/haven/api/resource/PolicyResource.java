@@ -1,5 +1,6 @@
 package dev.haven.api.resource;
 
+import dev.haven.api.core.LifecycleService;
 import dev.haven.api.error.ApiException;
 import dev.haven.api.json.PolicyJson;
 import dev.haven.store.Ids;
@@ -34,9 +35,11 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 @Consumes(MediaType.APPLICATION_JSON)
 public class PolicyResource {
   private final Jdbi jdbi;
+  private final LifecycleService lifecycle;
 
-  public PolicyResource(Jdbi jdbi) {
+  public PolicyResource(Jdbi jdbi, LifecycleService lifecycle) {
     this.jdbi = jdbi;
+    this.lifecycle = lifecycle;
   }
 
   @GET
@@ -83,6 +86,8 @@ public class PolicyResource {
       rejectDuplicate(policies, body.name(), id);
       throw e;
     }
+    // R9: running items apply the change without a restart, from their next cycle.
+    lifecycle.policyChanged(policy);
     return PolicyJson.View.of(policy);
   }
 
@@ -134,7 +139,24 @@ public class PolicyResource {
         orElse(body.encryption(), true),
         orElse(body.replicaDeletion(), "keep"),
         createdAt,
-        updatedAt);
+        updatedAt,
+        zone(body.resyncTimeZone()));
+  }
+
+  /** The resync window's time zone: a region id such as Europe/Lisbon, or UTC when absent. */
+  private static String zone(String asked) {
+    if (asked == null) {
+      return "UTC";
+    }
+    try {
+      return java.time.ZoneId.of(asked).getId();
+    } catch (java.time.DateTimeException e) {
+      throw ApiException.badRequest(
+          "resyncTimeZone",
+          "resyncTimeZone must be a time zone id such as UTC or Europe/Lisbon; '"
+              + asked
+              + "' is not one");
+    }
   }
 
   private static <T> T orElse(T value, T fallback) {

@@ -1,6 +1,7 @@
 package dev.haven.api.resource;
 
 import dev.haven.api.core.FailoverService;
+import dev.haven.api.core.LifecycleService;
 import dev.haven.api.core.ProtectionService;
 import dev.haven.api.error.ApiException;
 import dev.haven.api.json.ItemJson;
@@ -10,6 +11,7 @@ import dev.haven.store.RecoveryPointDao;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -33,14 +35,41 @@ public class ProtectedItemResource {
   private final Jdbi jdbi;
   private final ProtectionService protection;
   private final FailoverService failover;
+  private final LifecycleService lifecycle;
   private final Clock clock;
 
   public ProtectedItemResource(
-      Jdbi jdbi, ProtectionService protection, FailoverService failover, Clock clock) {
+      Jdbi jdbi,
+      ProtectionService protection,
+      FailoverService failover,
+      LifecycleService lifecycle,
+      Clock clock) {
     this.jdbi = jdbi;
     this.protection = protection;
     this.failover = failover;
+    this.lifecycle = lifecycle;
     this.clock = clock;
+  }
+
+  /** Pauses delta replication; 202 with the job once the item's workflow accepted it. */
+  @POST
+  @Path("/{id}/pause")
+  public Response pause(@PathParam("id") String id) {
+    return Response.accepted(lifecycle.pause(id)).build();
+  }
+
+  /** Resumes delta replication after a pause or a non-recoverable error; 202 with the job. */
+  @POST
+  @Path("/{id}/resume")
+  public Response resume(@PathParam("id") String id) {
+    return Response.accepted(lifecycle.resume(id)).build();
+  }
+
+  /** Disables protection: replication ends on both sides; the replica stays or goes (policy). */
+  @DELETE
+  @Path("/{id}")
+  public Response disable(@PathParam("id") String id) {
+    return Response.accepted(lifecycle.disable(id)).build();
   }
 
   @GET

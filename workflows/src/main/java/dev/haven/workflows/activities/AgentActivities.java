@@ -151,4 +151,39 @@ public interface AgentActivities {
    * the replica already there. Heartbeats while the target works.
    */
   MaterializedPoint materializeRecoveryPoint(MaterializeInput input);
+  // --- lifecycle (R9-R16) ---
+
+  record DeleteVmInput(String agentAddress, String vmId) {}
+
+  record VmDeleted(String vmId) {}
+
+  /** Powers a VM off and deletes it with its disks; a VM that is gone already is not an error. */
+  VmDeleted deleteVm(DeleteVmInput input);
+
+  record PrerequisitesInput(String itemId, String sourceAgent, String vmId, String targetAgent) {}
+
+  record PrerequisitesMet(int disks, long diskBytes, long targetFreeBytes) {}
+
+  /**
+   * R10's checks before anything is created: both agents answer, the VM exists at the source with
+   * readable disks, and the target has room for all of them. An unmet one fails non-retryable as
+   * {@code PrerequisiteFailed}, in words that name it.
+   */
+  PrerequisitesMet checkPrerequisites(PrerequisitesInput input);
+
+  record ReplicaNetworksInput(
+      String sourceAgent,
+      String vmId,
+      String targetAgent,
+      String replicaVmId,
+      Map<String, String> networkMapping) {}
+
+  record ReplicaNetworks(List<String> networks) {}
+
+  /**
+   * R12: checks that the replica is attached to the pairing's mapped networks (a source network
+   * without a mapping keeps its name) and answers them; a mismatch fails non-retryable as {@code
+   * ReplicaInvalidState}.
+   */
+  ReplicaNetworks verifyReplicaNetworks(ReplicaNetworksInput input);
 }

@@ -25,7 +25,9 @@ public enum ErrorType {
   /** Any other failure inside the agent. */
   AGENT_ERROR("AgentError", true),
   /** The replica's contents differ from the source's where they must be equal. */
-  REPLICA_MISMATCH("ReplicaMismatch", false);
+  REPLICA_MISMATCH("ReplicaMismatch", false),
+  /** A prerequisite of enabling protection is not met (R10); the message names which. */
+  PREREQUISITE_FAILED("PrerequisiteFailed", false);
 
   private final String typeName;
   private final boolean recoverable;

@@ -130,7 +130,7 @@ final class PlannedFailoverSaga {
 
   /** With the source off, one more cycle carries every last write to the target. */
   private CycleResult shipLastChanges() {
-    CycleResult r = replication.shipAndRecord();
+    CycleResult r = replication.shipAndRecord(a.lastCycler);
     if (r.ackedSeq() < r.sealedSeq()) {
       throw ApplicationFailure.newFailure(
           "the source sealed its change logs up to sequence "

@@ -40,4 +40,35 @@ public interface ProtectedItemWorkflow {
   /** The item's current replication status. */
   @QueryMethod
   ItemStatus status();
+
+  /**
+   * Applies a changed replication policy (R9) without a restart: the copy frequency takes effect
+   * from the next cycle.
+   */
+  @UpdateMethod
+  PolicyApplied updatePolicy(PolicySettings policy);
+
+  @UpdateValidatorMethod(updateName = "updatePolicy")
+  void validateUpdatePolicy(PolicySettings policy);
+
+  /** Stops delta cycles until a resume; the source keeps tracking writes. */
+  @UpdateMethod
+  UpdateAccepted pause(LifecycleRequest request);
+
+  @UpdateValidatorMethod(updateName = "pause")
+  void validatePause(LifecycleRequest request);
+
+  /** Ships what accumulated at once and resumes cycles; also clears a non-recoverable error. */
+  @UpdateMethod
+  UpdateAccepted resume(LifecycleRequest request);
+
+  @UpdateValidatorMethod(updateName = "resume")
+  void validateResume(LifecycleRequest request);
+
+  /** Removes replication on both sides and keeps or deletes the replica; the workflow ends. */
+  @UpdateMethod
+  UpdateAccepted disable(LifecycleRequest request);
+
+  @UpdateValidatorMethod(updateName = "disable")
+  void validateDisable(LifecycleRequest request);
 }

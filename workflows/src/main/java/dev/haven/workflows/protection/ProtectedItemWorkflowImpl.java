@@ -1,6 +1,5 @@
 package dev.haven.workflows.protection;
 
-import dev.haven.workflows.model.ItemState;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
@@ -8,9 +7,10 @@ import org.slf4j.Logger;
 
 /**
  * The entity workflow of one protected VM. It enables protection (R10–R12) or resumes it (D1), then
- * runs a delta cycle at the copy frequency (R13) until a planned failover (R17) moves the VM to the
- * target. It continues as new when the server suggests it or after a bounded number of cycles,
- * carrying its state to the next run.
+ * runs a delta cycle at the copy frequency (R13), retried on R16's back-off, until a planned
+ * failover (R17) moves the VM to the target or an operator disables protection. Pause, resume,
+ * disable and policy changes arrive as Updates with validators. It continues as new when the server
+ * suggests it or after a bounded number of cycles, carrying its state to the next run.
  */
 public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   /** Cycles per run before continue-as-new: about 10,000 events, a fifth of the history limit. */
@@ -21,6 +21,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final ProtectionState state;
   private final ReplicationSteps replication;
   private final PlannedFailoverSaga plannedFailover;
+  private final LifecycleSteps lifecycle;
   private final int maxCyclesPerRun;
 
   /** Builds the whole state before any handler runs, so that early Queries and Updates see it. */
@@ -36,6 +37,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     JobRecorder recorder = new JobRecorder(activities.store);
     this.replication = new ReplicationSteps(state, activities, recorder);
     this.plannedFailover = new PlannedFailoverSaga(state, activities, recorder, replication);
+    this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
 
@@ -46,30 +48,55 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     if (!replicating) {
       return new ProtectionResult(state.itemId(), state.state);
     }
-    Duration copyFrequency = Duration.ofSeconds(Math.max(1, input.copyFrequencySeconds()));
     int cycles = 0;
     while (true) {
-      boolean failoverAsked = Workflow.await(copyFrequency, () -> state.pendingFailover != null);
-      if (failoverAsked) {
-        FailoverRequest request = state.pendingFailover;
-        boolean failedOver = plannedFailover.run(request);
-        state.pendingFailover = null;
-        if (failedOver) {
-          return new ProtectionResult(state.itemId(), ItemState.FAILED_OVER);
+      if (waitForOperation()) {
+        if (runOperation()) {
+          return new ProtectionResult(state.itemId(), state.state);
         }
         continue;
       }
       replication.deltaCycle();
       cycles++;
       if (cycles >= maxCyclesPerRun || Workflow.getInfo().isContinueAsNewSuggested()) {
-        // Let accepted Updates finish first; one that asked for a failover is run, not dropped.
+        // Let accepted Updates finish first; one that asked for an operation is run, not dropped.
         Workflow.await(Workflow::isEveryHandlerFinished);
-        if (state.pendingFailover == null) {
+        if (!state.operationQueued()) {
           log.info("item {} continues as new after {} cycles", state.itemId(), cycles);
           Workflow.continueAsNew(state.nextRunInput());
         }
       }
     }
+  }
+
+  /**
+   * Waits until the next cycle is due (the copy frequency, or R16's back-off after a failure) or an
+   * operation arrives; while halted (paused, or after a non-recoverable error) only an operation
+   * wakes it. True when an operation arrived.
+   */
+  private boolean waitForOperation() {
+    if (state.cyclesHalted()) {
+      Workflow.await(state::operationQueued);
+      return true;
+    }
+    Duration delay = state.schedule.nextDelay(state.copyFrequencySeconds);
+    return Workflow.await(delay, state::operationQueued);
+  }
+
+  /** Runs the queued operation; true when the workflow ends (failed over or disabled). */
+  private boolean runOperation() {
+    if (state.pendingFailover != null) {
+      FailoverRequest request = state.pendingFailover;
+      boolean failedOver = plannedFailover.run(request);
+      state.pendingFailover = null;
+      return failedOver;
+    }
+    LifecycleRequest request = state.pendingLifecycle;
+    String kind = state.pendingLifecycleKind;
+    boolean ended = lifecycle.run(kind, request);
+    state.pendingLifecycle = null;
+    state.pendingLifecycleKind = null;
+    return ended;
   }
 
   @Override
@@ -82,6 +109,57 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   @Override
   public void validateFailover(FailoverRequest request) {
     FailoverRules.check(state, request);
+    LifecycleRules.checkNothingQueued(state);
+  }
+
+  @Override
+  public PolicyApplied updatePolicy(PolicySettings policy) {
+    state.policy = policy;
+    state.copyFrequencySeconds = policy.copyFrequencySeconds();
+    log.info("item {} now copies every {} s", state.itemId(), policy.copyFrequencySeconds());
+    return new PolicyApplied(state.itemId(), state.copyFrequencySeconds);
+  }
+
+  @Override
+  public void validateUpdatePolicy(PolicySettings policy) {
+    LifecycleRules.checkPolicy(state, policy);
+  }
+
+  @Override
+  public UpdateAccepted pause(LifecycleRequest request) {
+    return queue(LifecycleRules.PAUSE, request);
+  }
+
+  @Override
+  public void validatePause(LifecycleRequest request) {
+    LifecycleRules.check(state, LifecycleRules.PAUSE, request);
+  }
+
+  @Override
+  public UpdateAccepted resume(LifecycleRequest request) {
+    return queue(LifecycleRules.RESUME, request);
+  }
+
+  @Override
+  public void validateResume(LifecycleRequest request) {
+    LifecycleRules.check(state, LifecycleRules.RESUME, request);
+  }
+
+  @Override
+  public UpdateAccepted disable(LifecycleRequest request) {
+    return queue(LifecycleRules.DISABLE, request);
+  }
+
+  @Override
+  public void validateDisable(LifecycleRequest request) {
+    LifecycleRules.check(state, LifecycleRules.DISABLE, request);
+  }
+
+  /** The main loop runs the operation; the caller gets the job id at once (202 Accepted). */
+  private UpdateAccepted queue(String kind, LifecycleRequest request) {
+    state.pendingLifecycle = request;
+    state.pendingLifecycleKind = kind;
+    return new UpdateAccepted(request.jobId());
   }
 
   @Override

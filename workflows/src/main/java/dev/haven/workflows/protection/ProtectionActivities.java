@@ -46,10 +46,21 @@ final class ProtectionActivities {
           .build();
 
   /**
-   * A delta cycle ships every unacknowledged log. Few attempts: the next cycle at copy frequency is
-   * the real retry, and the workflow records the failure in between.
+   * A delta cycle ships every unacknowledged log. One attempt: R16's back-off in the workflow is
+   * the retry, and the workflow records the failure in between.
    */
   static final ActivityOptions CYCLE =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(1))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 1))
+          .build();
+
+  /**
+   * The last cycle of a planned failover, with the source already off: a few quick attempts, so
+   * that one dropped connection does not roll the failover back.
+   */
+  static final ActivityOptions LAST_CYCLE =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(1))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
@@ -60,6 +71,7 @@ final class ProtectionActivities {
   final AgentActivities copier;
   final AgentActivities hasher;
   final AgentActivities cycler;
+  final AgentActivities lastCycler;
   final StoreActivities store;
 
   ProtectionActivities() {
@@ -67,6 +79,7 @@ final class ProtectionActivities {
     copier = Workflow.newActivityStub(AgentActivities.class, COPY_DISK);
     hasher = Workflow.newActivityStub(AgentActivities.class, HASH_DISKS);
     cycler = Workflow.newActivityStub(AgentActivities.class, CYCLE);
+    lastCycler = Workflow.newActivityStub(AgentActivities.class, LAST_CYCLE);
     store = Workflow.newActivityStub(StoreActivities.class, STORE);
   }
 

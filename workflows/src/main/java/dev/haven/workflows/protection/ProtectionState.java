@@ -25,9 +25,24 @@ final class ProtectionState {
   /** The failover that an accepted Update asked for and the main loop has not started yet. */
   FailoverRequest pendingFailover;
 
+  /** A pause, resume or disable that an accepted Update asked for, and which one it is. */
+  LifecycleRequest pendingLifecycle;
+
+  String pendingLifecycleKind;
+
+  /** The copy frequency in force; a policy Update changes it from the next cycle. */
+  int copyFrequencySeconds;
+
+  /** The policy as the last {@code updatePolicy} sent it; null until one arrives. */
+  PolicySettings policy;
+
+  /** When cycles run and how healthy they leave the item (R14, R16). */
+  final CycleSchedule schedule = new CycleSchedule();
+
   ProtectionState(ProtectionInput input) {
     this.input = input;
     this.activeSiteId = input.source().siteId();
+    this.copyFrequencySeconds = input.copyFrequencySeconds();
     ProtectionCarryOver carry = input.carryOver();
     if (carry == null) {
       this.state = ItemState.ENABLING;
@@ -54,6 +69,16 @@ final class ProtectionState {
     health = newHealth;
   }
 
+  /** True while an accepted Update waits for the main loop. */
+  boolean operationQueued() {
+    return pendingFailover != null || pendingLifecycle != null;
+  }
+
+  /** Cycles stop while paused and after a non-recoverable error, until an operator acts. */
+  boolean cyclesHalted() {
+    return state == ItemState.PAUSED || state == ItemState.ERROR;
+  }
+
   ItemStatus toStatus() {
     return new ItemStatus(
         itemId(),
@@ -74,7 +99,7 @@ final class ProtectionState {
         null,
         input.source(),
         input.target(),
-        input.copyFrequencySeconds(),
+        copyFrequencySeconds,
         input.networkMapping(),
         true,
         new ProtectionCarryOver(state, replicaVmId, lastAppliedSeq, lastRecoveryPointMillis));

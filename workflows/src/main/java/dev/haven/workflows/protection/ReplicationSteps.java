@@ -4,11 +4,15 @@ import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
+import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.CycleInput;
 import dev.haven.workflows.activities.AgentActivities.CycleResult;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
 import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
+import dev.haven.workflows.activities.AgentActivities.PrerequisitesInput;
+import dev.haven.workflows.activities.AgentActivities.PrerequisitesMet;
+import dev.haven.workflows.activities.AgentActivities.ReplicaNetworksInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
@@ -28,13 +32,12 @@ import org.slf4j.Logger;
  * idempotent, so a step that is run again after a failure or a restart picks up where it stopped.
  */
 final class ReplicationSteps {
+  static final String CHECK_PREREQUISITES = "check-prerequisites";
+  static final String APPLY_NETWORK_MAPPING = "apply-network-mapping";
   static final String PREPARE_REPLICA = "prepare-replica";
   static final String START_REPLICATION = "start-replication";
   static final String INITIAL_REPLICATION = "initial-replication";
   static final String FINALIZE = "finalize";
-
-  /** R16's back-off between attempts of a failed enable, in minutes; then every 30 minutes. */
-  private static final long[] BACKOFF_MINUTES = {1, 2, 4, 8, 10};
 
   private static final Logger log = Workflow.getLogger(ReplicationSteps.class);
 
@@ -52,7 +55,22 @@ final class ReplicationSteps {
   boolean enable(String jobId) {
     s.state = ItemState.ENABLING;
     rec.item(s);
-    return withRetries(jobId, () -> enableSteps(jobId));
+    // Histories from before the prerequisite check replay without it.
+    boolean check = Workflow.getVersion(CHECK_PREREQUISITES, Workflow.DEFAULT_VERSION, 1) >= 1;
+    return withRetries(
+        jobId,
+        () -> {
+          if (check) {
+            rec.step(jobId, CHECK_PREREQUISITES, this::checkPrerequisites);
+          }
+          enableSteps(jobId);
+        });
+  }
+
+  /** R10: nothing is created at the agents until every prerequisite holds. */
+  private PrerequisitesMet checkPrerequisites() {
+    return a.agent.checkPrerequisites(
+        new PrerequisitesInput(s.itemId(), sourceAgent(), s.input.vmId(), targetAgent()));
   }
 
   /**
@@ -92,28 +110,46 @@ final class ReplicationSteps {
       return withRetries(jobId, () -> finalizeProtection(jobId));
     }
     // Whatever the store last saw (resync, pause, an interrupted failover), the replica holds a
-    // complete copy, so protection continues with delta cycles.
-    s.state = ItemState.PROTECTED;
+    // complete copy, so protection continues with delta cycles, unless an operator paused it.
+    if (s.state != ItemState.PAUSED) {
+      s.state = ItemState.PROTECTED;
+    }
+    s.schedule.start(Workflow.currentTimeMillis());
     rec.item(s);
     return true;
   }
 
-  /** One delta cycle; a failure is recorded on the item and the next cycle tries again. */
+  /**
+   * One delta cycle (R13). A recoverable failure is retried on R16's back-off by the main loop; a
+   * non-recoverable one halts the cycles in state error with health critical until an operator
+   * resumes or disables (R16). Health is then computed from the workflow's clock (R14).
+   */
   void deltaCycle() {
     try {
       shipAndRecord();
-      s.healthy();
+      s.schedule.succeeded(Workflow.currentTimeMillis());
     } catch (ActivityFailure e) {
       String error = Failures.describe(e);
-      s.failed(error, Failures.recoverable(e) ? Health.WARNING : Health.CRITICAL);
+      boolean recoverable = Failures.recoverable(e);
+      s.schedule.failed(Workflow.currentTimeMillis(), recoverable);
+      s.lastError = error;
+      if (!recoverable) {
+        s.state = ItemState.ERROR;
+      }
       log.warn("delta cycle of item {} failed: {}", s.itemId(), error);
     }
+    s.health = s.schedule.health(Workflow.currentTimeMillis(), s.copyFrequencySeconds);
     rec.item(s);
   }
 
   /** Seals and ships the change logs, then records the recovery point that the target applied. */
   CycleResult shipAndRecord() {
-    CycleResult r = a.cycler.replicateCycle(new CycleInput(s.itemId(), sourceAgent()));
+    return shipAndRecord(a.cycler);
+  }
+
+  /** As {@link #shipAndRecord()}, through {@code cycler}'s timeouts and retries. */
+  CycleResult shipAndRecord(AgentActivities cycler) {
+    CycleResult r = cycler.replicateCycle(new CycleInput(s.itemId(), sourceAgent()));
     s.pendingBytes = r.pendingBytes();
     s.lastAppliedSeq = Math.max(s.lastAppliedSeq, r.ackedSeq());
     if (r.sealedSeq() > 0 && r.ackedSeq() >= r.sealedSeq()) {
@@ -151,10 +187,27 @@ final class ReplicationSteps {
   }
 
   private void finalizeProtection(String jobId) {
+    // R12: the replica is on the pairing's mapped networks (set at prepare; checked and recorded
+    // here). Histories from before this step replay without it.
+    boolean verify = Workflow.getVersion(APPLY_NETWORK_MAPPING, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (verify && s.replicaVmId != null) {
+      rec.step(
+          jobId,
+          APPLY_NETWORK_MAPPING,
+          () ->
+              a.agent.verifyReplicaNetworks(
+                  new ReplicaNetworksInput(
+                      sourceAgent(),
+                      s.input.vmId(),
+                      targetAgent(),
+                      s.replicaVmId,
+                      s.input.networkMapping())));
+    }
     // The first cycle ships the writes that the guest made while the disks were being copied.
     rec.step(jobId, FINALIZE, this::shipAndRecord);
     s.state = ItemState.PROTECTED;
     s.healthy();
+    s.schedule.succeeded(Workflow.currentTimeMillis());
     rec.item(s);
   }
 
@@ -188,7 +241,7 @@ final class ReplicationSteps {
   }
 
   static Duration retryDelay(int attempt) {
-    return Duration.ofMinutes(attempt < BACKOFF_MINUTES.length ? BACKOFF_MINUTES[attempt] : 30);
+    return CycleSchedule.backoff(attempt);
   }
 
   private ReplicationProgress progressOf(HostRef host) {

@@ -16,4 +16,10 @@ class HistoryReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.PROTECT_TWO_CYCLES_FAILOVER, ProtectedItemWorkflowImpl.class);
   }
+
+  @Test
+  void replaysPolicyBackoffPauseResumeDisable() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.LIFECYCLE, ProtectedItemWorkflowImpl.class);
+  }
 }

@@ -196,6 +196,11 @@ final class ProtectionHarness implements AutoCloseable {
         .thenAnswer(inv -> hashes(((HashDisksInput) inv.getArgument(0)), "aa", "bb"));
     when(agent.stopReplication(any()))
         .thenAnswer(inv -> new Stopped(((StopInput) inv.getArgument(0)).itemId()));
+    when(agent.deleteVm(any()))
+        .thenAnswer(
+            inv ->
+                new AgentActivities.VmDeleted(
+                    ((AgentActivities.DeleteVmInput) inv.getArgument(0)).vmId()));
     when(store.recordItem(any())).thenReturn(new Ack(true));
     when(store.recordRecoveryPoint(any())).thenReturn(new Ack(true));
     when(store.recordJobStep(any())).thenReturn(new Ack(true));

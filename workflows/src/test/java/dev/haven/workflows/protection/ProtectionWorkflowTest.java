@@ -47,12 +47,16 @@ class ProtectionWorkflowTest {
 
     assertThat(h.stepsOf(ENABLE_JOB))
         .containsExactly(
+            "check-prerequisites:running",
+            "check-prerequisites:succeeded",
             "prepare-replica:running",
             "prepare-replica:succeeded",
             "start-replication:running",
             "start-replication:succeeded",
             "initial-replication:running",
             "initial-replication:succeeded",
+            "apply-network-mapping:running",
+            "apply-network-mapping:succeeded",
             "finalize:running",
             "finalize:succeeded");
     assertThat(h.jobStates(ENABLE_JOB)).extracting("state").containsExactly("running", "succeeded");
@@ -129,10 +133,11 @@ class ProtectionWorkflowTest {
         "the warning in the store");
 
     agentDown.set(false);
-    h.skip(FREQUENCY);
+    // R14: health stays warning until no more than 20% of the expected cycles were missed.
+    h.skip(FREQUENCY.multipliedBy(6));
     ItemStatus healed = h.awaitStatus(wf, s -> s.health() == Health.NORMAL, "health normal");
     assertThat(healed.state()).isEqualTo(ItemState.PROTECTED);
-    assertThat(healed.lastAppliedSeq()).isEqualTo(2);
+    assertThat(healed.lastAppliedSeq()).isGreaterThanOrEqualTo(2);
   }
 
   @Test
