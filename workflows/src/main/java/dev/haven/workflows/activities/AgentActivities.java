@@ -151,6 +151,7 @@ public interface AgentActivities {
    * the replica already there. Heartbeats while the target works.
    */
   MaterializedPoint materializeRecoveryPoint(MaterializeInput input);
+
   // --- lifecycle (R9-R16) ---
 
   record DeleteVmInput(String agentAddress, String vmId) {}
