@@ -112,6 +112,19 @@ class ResyncTest {
     assertThat(confirmedFile(target)).doesNotExist();
   }
 
+  private static ResyncProgress resyncWhenReachable(String itemId, String diskId) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return Resyncs.last(Resyncs.run(agents, Resyncs.request(itemId, diskId, 0, false)));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= 50) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
   @Test
   void R15_deltaReplicationResumesAfterResync() throws Exception {
     Vm vm = Replicas.createVm(agents, "delta", 8 * MIB);
@@ -137,8 +150,9 @@ class ResyncTest {
             catchThrowable(() -> PeerCalls.whenReachable(() -> cycle("item-delta")));
     assertThat(stuck.getStatus().getCode()).isEqualTo(Status.Code.DATA_LOSS);
 
-    ResyncProgress done =
-        Resyncs.last(Resyncs.run(agents, Resyncs.request("item-delta", diskId, 0, false)));
+    // The cycle above may fail at the source before it dials the restarted target, so the first
+    // call that does may still meet the old connection; a resync is resumable, so try again.
+    ResyncProgress done = resyncWhenReachable("item-delta", diskId);
     // Every log sealed so far (1, and the empty ones of retried cycles) is covered by it.
     long covered = agents.agentA().getReplicationState(item("item-delta")).getLastSealedSeq();
     assertThat(done.getCoveredSeq()).isEqualTo(covered).isPositive();
