@@ -19,23 +19,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transmission phase of one connection: reads requests, runs them against the export's device
- * and answers with simple replies, one request at a time and in order.
+ * The transmission phase of one connection: this thread reads requests and their payloads, and a
+ * few {@link RequestWorkers} run them against the export's device and answer with simple replies,
+ * as each finishes; clients match replies to requests by handle. So the next write's payload is
+ * read from the socket while the previous one is on the device, and writes with FUA wait for their
+ * fdatasync side by side (sharing it) instead of one after another.
  *
- * <p>Payloads travel through one direct buffer per connection, so that data goes from the socket to
- * the device (and back) without a copy on the Java heap. The buffer grows to the largest request
- * seen, up to the 32 MiB maximum announced in NBD_INFO_BLOCK_SIZE.
+ * <p>Each request in flight has a direct payload buffer of its own from a {@link PayloadPool}, so
+ * that data goes from the socket to the device (and back) without a copy on the Java heap; the
+ * pool's budget bounds the memory a client can make the connection hold.
  */
 final class NbdTransmission {
   private static final Logger log = LoggerFactory.getLogger(NbdTransmission.class);
-  private static final int INITIAL_PAYLOAD = 256 * 1024;
+  private static final int WORKERS = 4;
+  private static final int PAYLOAD_BUDGET = 64 * 1024 * 1024;
+  private static final int SKIP_BUFFER = 1024 * 1024;
 
   private final SocketChannel channel;
   private final NbdExport export;
   private final BlockDevice device;
   private final NbdReplies replies;
+  private final PayloadPool payloads = new PayloadPool(PAYLOAD_BUDGET);
   private final ByteBuffer header = ByteBuffer.allocateDirect(NbdRequest.SIZE);
-  private ByteBuffer payload = ByteBuffer.allocateDirect(INITIAL_PAYLOAD);
+  private RequestWorkers workers;
 
   NbdTransmission(SocketChannel channel, NbdExport export) {
     this.channel = channel;
@@ -44,8 +50,18 @@ final class NbdTransmission {
     this.replies = new NbdReplies(channel);
   }
 
-  /** Serves requests until NBD_CMD_DISC or the client closing between two requests. */
+  /**
+   * Serves requests until NBD_CMD_DISC or the client closing between two requests, and returns only
+   * once every request taken has finished on the device.
+   */
   void serve() throws IOException {
+    try (RequestWorkers running = new RequestWorkers(WORKERS, "nbd-" + export.name() + "-")) {
+      workers = running;
+      readRequests();
+    }
+  }
+
+  private void readRequests() throws IOException {
     while (true) {
       header.clear();
       if (!NbdWire.readFullyOrEnd(channel, header)) {
@@ -61,10 +77,10 @@ final class NbdTransmission {
           write(request);
           break;
         case CMD_DISC:
-          // Every earlier request has been answered already, since they run in order.
+          // Requests still running finish (and are answered) before serve() returns.
           return;
         case CMD_FLUSH:
-          replies.send(request.handle(), onDevice(request, device::flush));
+          run(request, null, device::flush);
           break;
         case CMD_TRIM:
           trim(request);
@@ -83,34 +99,47 @@ final class NbdTransmission {
       replies.error(request.handle(), EINVAL);
       return;
     }
-    ByteBuffer data = payload((int) request.length());
-    int errno = onDevice(request, () -> device.read(request.offset(), data));
-    if (errno != 0) {
-      replies.error(request.handle(), errno);
-      return;
-    }
-    data.rewind();
-    replies.data(request.handle(), data);
+    PayloadPool.Payload payload = payloads.acquire((int) request.length());
+    ByteBuffer data = payload.buffer();
+    workers.submit(
+        () -> {
+          try {
+            int errno = onDevice(request, () -> device.read(request.offset(), data));
+            if (errno != 0) {
+              reply(() -> replies.error(request.handle(), errno));
+            } else {
+              data.rewind();
+              reply(() -> replies.data(request.handle(), data));
+            }
+          } finally {
+            payloads.release(payload);
+          }
+        });
   }
 
   private void write(NbdRequest request) throws IOException {
     if (request.length() > MAX_PAYLOAD) {
       // The payload must still be consumed to keep the stream in step; the client broke the
       // announced maximum, but the connection can go on.
-      NbdWire.skip(channel, request.length(), payload);
+      NbdWire.skip(channel, request.length(), ByteBuffer.allocate(SKIP_BUFFER));
       replies.error(request.handle(), EINVAL);
       return;
     }
-    ByteBuffer data = payload((int) request.length());
-    NbdWire.readFully(channel, data);
+    PayloadPool.Payload payload = payloads.acquire((int) request.length());
+    ByteBuffer data = payload.buffer();
+    try {
+      NbdWire.readFully(channel, data);
+    } catch (IOException | RuntimeException e) {
+      payloads.release(payload);
+      throw e;
+    }
     data.flip();
     if (!request.within(export.size())) {
+      payloads.release(payload);
       replies.error(request.handle(), ENOSPC);
       return;
     }
-    replies.send(
-        request.handle(),
-        onDevice(request, () -> device.write(request.offset(), data, request.fua())));
+    run(request, payload, () -> device.write(request.offset(), data, request.fua()));
   }
 
   private void trim(NbdRequest request) throws IOException {
@@ -118,14 +147,15 @@ final class NbdTransmission {
       replies.error(request.handle(), EINVAL);
       return;
     }
-    DeviceCall call =
+    run(
+        request,
+        null,
         () -> {
           device.trim(request.offset(), request.length());
           if (request.fua()) {
             device.flush();
           }
-        };
-    replies.send(request.handle(), onDevice(request, call));
+        });
   }
 
   private void writeZeroes(NbdRequest request) throws IOException {
@@ -133,20 +163,39 @@ final class NbdTransmission {
       replies.error(request.handle(), ENOSPC);
       return;
     }
-    replies.send(
-        request.handle(),
-        onDevice(
-            request, () -> device.writeZeroes(request.offset(), request.length(), request.fua())));
+    run(request, null, () -> device.writeZeroes(request.offset(), request.length(), request.fua()));
   }
 
-  /** The payload buffer, cleared and limited to {@code length} bytes; grown when too small. */
-  private ByteBuffer payload(int length) {
-    if (payload.capacity() < length) {
-      int grown = Math.min(MAX_PAYLOAD, Integer.highestOneBit(length - 1) << 1);
-      payload = ByteBuffer.allocateDirect(Math.max(grown, length));
+  /** Runs a request without reply data on a worker; its payload (if any) is released after. */
+  private void run(NbdRequest request, PayloadPool.Payload payload, DeviceCall call) {
+    workers.submit(
+        () -> {
+          try {
+            int errno = onDevice(request, call);
+            reply(() -> replies.send(request.handle(), errno));
+          } finally {
+            if (payload != null) {
+              payloads.release(payload);
+            }
+          }
+        });
+  }
+
+  /**
+   * Sends a reply from a worker. A reply that cannot be sent means the client is gone: closing the
+   * channel ends the reader too, instead of leaving it waiting for requests that will not come.
+   */
+  private void reply(ReplyCall call) {
+    try {
+      call.send();
+    } catch (IOException e) {
+      log.debug("export {}: reply failed, closing: {}", export.name(), e.toString());
+      try {
+        channel.close();
+      } catch (IOException closing) {
+        e.addSuppressed(closing);
+      }
     }
-    payload.clear().limit(length);
-    return payload;
   }
 
   /** Runs a device call and turns its failure into the errno the client will see (0 if none). */
@@ -171,6 +220,12 @@ final class NbdTransmission {
 
   private static String describe(NbdRequest request) {
     return "type=" + request.type() + " offset=" + request.offset() + " length=" + request.length();
+  }
+
+  /** Sends one reply. */
+  @FunctionalInterface
+  private interface ReplyCall {
+    void send() throws IOException;
   }
 
   /** A call on the device that may fail with an IOException. */
