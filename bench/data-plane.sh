@@ -152,4 +152,4 @@ main() {
   echo "RESULT ${RESULTS[*]}"
 }
 
-main "$@"
+[ -n "${BENCH_LIB:-}" ] || main "$@"
