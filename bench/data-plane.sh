@@ -19,10 +19,17 @@ RESULTS=()
 PIDS=()
 
 cleanup() {
+  # No errexit here: a killed server's non-zero status must not stop the cleanup half-way.
+  set +e
   for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
   done
-  [ -z "${BENCH_KEEP:-}" ] && rm -rf "$work"
+  if [ -z "${BENCH_KEEP:-}" ]; then
+    rm -rf "$work"
+  fi
   return 0
 }
 trap cleanup EXIT
@@ -67,7 +74,8 @@ haven_export() {
   echo "nbd://127.0.0.1:$AGENT_NBD_PORT/$disk"
 }
 
-# qemu_export FILE: serves FILE with qemu-nbd over TCP; prints its NBD URI.
+# qemu_export FILE: serves FILE with qemu-nbd over TCP; sets QEMU_URI. Not to be called in a
+# $(…) subshell: the server's pid must reach PIDS, which cleanup stops.
 qemu_export() {
   local port
   port="$(free_port)"
@@ -77,7 +85,7 @@ qemu_export() {
     nbdinfo "nbd://127.0.0.1:$port" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  echo "nbd://127.0.0.1:$port"
+  QEMU_URI="nbd://127.0.0.1:$port"
 }
 
 # --- guest write path ---------------------------------------------------------------------------
@@ -89,7 +97,8 @@ figure_nbd_seq() {
   local src="$work/random-1g" start haven_s qemu_s uri
   [ -f "$src" ] || head -c "$GIB" /dev/urandom >"$src"
   truncate -s "$GIB" "$work/qemu-seq.img"
-  uri="$(qemu_export "$work/qemu-seq.img")"
+  qemu_export "$work/qemu-seq.img"
+  uri="$QEMU_URI"
   cat "$src" >/dev/null
   start="$(now)"
   nbdcopy --flush "$src" "$uri"
@@ -128,7 +137,8 @@ figure_nbd_rand() {
   rand_script "$script"
   for mode in writeback writethrough; do
     truncate -s "$GIB" "$work/qemu-rand-$mode.img"
-    qemu_s="$(run_qemu_io "$(qemu_export "$work/qemu-rand-$mode.img")" "$script" "$mode")"
+    qemu_export "$work/qemu-rand-$mode.img"
+    qemu_s="$(run_qemu_io "$QEMU_URI" "$script" "$mode")"
     haven_s="$(run_qemu_io "$(haven_export "$GIB")" "$script" "$mode")"
     printf '%-44s haven %8.0f writes/s qemu-nbd %8.0f writes/s\n' \
       "$n random 64 KiB writes (qemu-io $mode)" \
