@@ -59,7 +59,7 @@ start_agent() {
     >"$work/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 300); do
-    grep -q '^agent ready' "$work/$name.log" && break
+    grep -qs '^agent ready' "$work/$name.log" && break
     sleep 0.1
   done
   grep -q '^agent ready' "$work/$name.log" || { cat "$work/$name.log" >&2; return 1; }
