@@ -3,6 +3,7 @@ package dev.haven.agent.changelog;
 import dev.haven.agent.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,6 +26,8 @@ public final class ChangeLogWriter implements AutoCloseable {
   private long position;
   private long records;
   private long dataBytes;
+  // Set once seal or close has closed the channel on purpose.
+  private volatile boolean finished;
 
   private ChangeLogWriter(
       Path file,
@@ -186,9 +189,20 @@ public final class ChangeLogWriter implements AutoCloseable {
     digest = mark.digest();
   }
 
-  /** Forces every appended record to disk. */
+  /**
+   * Forces every appended record to disk. A writer closed meanwhile (by a seal, which forces the
+   * file first, or by a restart that discards it) has nothing left to force.
+   */
   public void force() throws IOException {
-    channel.force(false);
+    try {
+      channel.force(false);
+    } catch (ClosedChannelException e) {
+      // Only a close of ours means there is nothing left to force; a channel closed by anything
+      // else (an interrupt) lost the records' durability, and the caller must hear of it.
+      if (!finished) {
+        throw e;
+      }
+    }
   }
 
   /** Writes the trailer, forces the file and closes it; the log is immutable from here on. */
@@ -197,6 +211,7 @@ public final class ChangeLogWriter implements AutoCloseable {
     cutBackTo(position);
     writeFully(channel, LogFormat.trailer(records, sealedAtMillis, sum), position);
     channel.force(true);
+    finished = true;
     channel.close();
     return sum;
   }
@@ -243,6 +258,7 @@ public final class ChangeLogWriter implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    finished = true;
     channel.close();
   }
 

@@ -32,6 +32,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
   private final String diskId;
   private final ImageSync imageSync;
   private final ReentrantLock lock = new ReentrantLock();
+  private final GroupCommit commit = new GroupCommit();
   private final TreeMap<Long, FileSealedLog> sealed = new TreeMap<>();
   private ChangeLogWriter live;
   private long nextSeq;
@@ -99,6 +100,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
       ByteBuffer piece = rest.slice();
       piece.limit(length);
       live.appendData(at, piece);
+      commit.recordAppended();
       rest.position(rest.position() + length);
       at += length;
     }
@@ -138,21 +140,34 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
     while (left > 0) {
       int piece = (int) Math.min(left, LogFormat.MAX_ZERO_RECORD);
       live.appendZero(at, piece);
+      commit.recordAppended();
       at += piece;
       left -= piece;
     }
   }
 
-  /** Forces the live log's records to disk. */
+  /**
+   * Makes every record appended before the call durable. The fdatasync runs outside {@link
+   * #lock()}, so writers go on appending meanwhile, and concurrent callers share one (see {@link
+   * GroupCommit}). A log sealed or closed while it is being forced was forced by the seal.
+   */
   public void force() throws IOException {
-    lock.lock();
-    try {
-      if (live != null) {
-        live.force();
-      }
-    } finally {
-      lock.unlock();
-    }
+    commit.commit(
+        () -> {
+          ChangeLogWriter writer;
+          long covered;
+          lock.lock();
+          try {
+            writer = live;
+            covered = commit.appended();
+          } finally {
+            lock.unlock();
+          }
+          if (writer != null) {
+            writer.force();
+          }
+          return covered;
+        });
   }
 
   @Override
@@ -212,6 +227,8 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
                 + " exists");
       }
       if (live != null) {
+        // The live log is the image's write-ahead log: its records may be in no forced image yet.
+        imageSync.force();
         live.close();
         Files.deleteIfExists(live.file());
         live = null;

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -16,9 +17,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A write appends its record to the live log and then writes the image, both under the log's
  * lock, so the image and the log see writes in the same order and a seal falls between two writes;
- * a write the image refuses (a full disk) is taken out of the log again. Reads take no lock. {@link
- * #flush()} forces the log and then the image; on open, the live log is replayed onto the image, so
- * a logged write that a crash kept from the image is redone there and source and replica agree.
+ * a write the image refuses (a full disk) is taken out of the log again. Reads take no lock.
+ *
+ * <p>The live log is the disk's write-ahead log: on open it is replayed onto the image, so a logged
+ * write that a crash kept from the image is redone there and source and replica agree. That is why
+ * {@link #flush()} forces only the log while every write since the image was last forced is in the
+ * live log (one fdatasync per flush instead of two); the image itself is forced before a seal or a
+ * restart takes records out of the live log, on close, and whenever a write went to the image
+ * without a record (the disk not tracked).
  */
 public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private static final int ZERO_PIECE = 1 << 20;
@@ -28,6 +34,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private final long size;
   private final DiskChangeLogs logs;
   private final ReentrantLock lock;
+  private final AtomicBoolean imageUnsynced = new AtomicBoolean();
 
   private TrackedDisk(FileChannel image, long size, DiskChangeLogs logs) {
     this.image = image;
@@ -107,6 +114,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
         rollback(mark, e);
         throw e;
       }
+      noteUnlogged(mark);
     } finally {
       lock.unlock();
     }
@@ -133,11 +141,19 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
         rollback(mark, e);
         throw e;
       }
+      noteUnlogged(mark);
     } finally {
       lock.unlock();
     }
     if (fua) {
       flush();
+    }
+  }
+
+  /** A write without a record (no mark: the disk is not tracked) is durable only in the image. */
+  private void noteUnlogged(ChangeLogWriter.Mark mark) {
+    if (mark == null) {
+      imageUnsynced.set(true);
     }
   }
 
@@ -156,15 +172,27 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   @Override
   public void flush() throws IOException {
+    // The flag is cleared before the force, so an unlogged write that lands during the force
+    // sets it again for the next flush instead of being lost between the two.
+    if (imageUnsynced.getAndSet(false)) {
+      try {
+        image.force(false);
+      } catch (IOException e) {
+        imageUnsynced.set(true);
+        throw e;
+      }
+    }
     logs.force();
-    image.force(false);
   }
 
-  /** Flushes and closes the image and the logs. */
+  /**
+   * Flushes and closes the image and the logs; the image is forced too, for readers of the file.
+   */
   @Override
   public void close() throws IOException {
     try {
       flush();
+      image.force(false);
     } finally {
       try {
         logs.close();

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Haven's data-plane figures, each beside a baseline measured in the same run on this machine.
+#
+#   bench/run data-plane                 every figure
+#   FIGURES="nbd_seq" bench/run data-plane   only some (names of the figure_* functions)
+#
+# Figures add keys to RESULTS; the last line printed is `RESULT key=value …` with every key that
+# was measured. To add a figure: write a figure_NAME function that prints its lines and calls
+# `result KEY VALUE`, and add NAME to ALL_FIGURES.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+ALL_FIGURES="nbd_seq nbd_rand"
+FIGURES="${FIGURES:-$ALL_FIGURES}"
+work="${BENCH_DIR:-$(mktemp -d /tmp/haven-bench.XXXXXX)}"
+mkdir -p "$work"
+jar="$repo/dist/target/haven.jar"
+RESULTS=()
+PIDS=()
+
+cleanup() {
+  # No errexit here: a killed server's non-zero status must not stop the cleanup half-way.
+  set +e
+  for pid in "${PIDS[@]:-}"; do
+    if [ -n "$pid" ]; then
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
+  done
+  if [ -z "${BENCH_KEEP:-}" ]; then
+    rm -rf "$work"
+  fi
+  return 0
+}
+trap cleanup EXIT
+
+log() { printf '%s\n' "$*" >&2; }
+result() { RESULTS+=("$1=$2"); }
+# ratio A B: A/B with three decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+now() { date +%s.%N; }
+elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+build() {
+  log "building haven.jar …"
+  (cd "$repo" && ./mvnw -B -q -DskipTests package -pl dist -am) >&2
+}
+
+bench_java() { java -cp "$jar" "$here/java/BenchAgent.java" "$@"; }
+
+# start_agent NAME: starts a Haven agent from the jar; sets AGENT_GRPC, AGENT_NBD_PORT.
+start_agent() {
+  local name="$1" grpc nbd
+  grpc="$(free_port)"
+  nbd="$(free_port)"
+  bench_java config "$work" "$name" "$grpc" "$nbd"
+  java ${HAVEN_JAVA_OPTS:-} -cp "$jar" dev.haven.agent.AgentMain --config "$work/$name.json" \
+    >"$work/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do
+    grep -qs '^agent ready' "$work/$name.log" && break
+    sleep 0.1
+  done
+  grep -q '^agent ready' "$work/$name.log" || { cat "$work/$name.log" >&2; return 1; }
+  AGENT_GRPC="127.0.0.1:$grpc"
+  AGENT_NBD_PORT="$nbd"
+}
+
+# haven_export SIZE: a new tracked disk on the bench agent; prints its NBD URI.
+haven_export() {
+  local disk
+  disk="$(bench_java tracked-vm "$work" "$AGENT_GRPC" "$1")"
+  echo "nbd://127.0.0.1:$AGENT_NBD_PORT/$disk"
+}
+
+# qemu_export FILE: serves FILE with qemu-nbd over TCP; sets QEMU_URI. Not to be called in a
+# $(…) subshell: the server's pid must reach PIDS, which cleanup stops.
+qemu_export() {
+  local port
+  port="$(free_port)"
+  qemu-nbd -f raw -t -b 127.0.0.1 -p "$port" "$1" >"$work/qemu-nbd-$port.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    nbdinfo "nbd://127.0.0.1:$port" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  QEMU_URI="nbd://127.0.0.1:$port"
+}
+
+# --- guest write path ---------------------------------------------------------------------------
+
+GIB=$((1024 * 1024 * 1024))
+
+# 1 GiB of random data copied with nbdcopy (flushed at the end) into each server.
+figure_nbd_seq() {
+  local src="$work/random-1g" start haven_s qemu_s uri
+  [ -f "$src" ] || head -c "$GIB" /dev/urandom >"$src"
+  truncate -s "$GIB" "$work/qemu-seq.img"
+  qemu_export "$work/qemu-seq.img"
+  uri="$QEMU_URI"
+  cat "$src" >/dev/null
+  start="$(now)"
+  nbdcopy --flush "$src" "$uri"
+  qemu_s="$(elapsed "$start")"
+  uri="$(haven_export "$GIB")"
+  start="$(now)"
+  nbdcopy --flush "$src" "$uri"
+  haven_s="$(elapsed "$start")"
+  printf '%-44s haven %8.1f MiB/s   qemu-nbd %8.1f MiB/s\n' "1 GiB sequential (nbdcopy --flush)" \
+    "$(awk -v t="$haven_s" 'BEGIN{print 1024/t}')" "$(awk -v t="$qemu_s" 'BEGIN{print 1024/t}')"
+  result nbd_seq_vs_qemu "$(ratio "$qemu_s" "$haven_s")"
+}
+
+# rand_script FILE: 20,000 qemu-io writes of 64 KiB at random aligned offsets of a 1 GiB disk,
+# the same offsets every time (fixed seed), then a flush.
+rand_script() {
+  awk -v n="${RAND_WRITES:-20000}" 'BEGIN {
+    srand(42)
+    for (i = 0; i < n; i++) printf "write -P %d %d 64k\n", i % 251, int(rand() * 16384) * 65536
+    print "flush"
+  }' >"$1"
+}
+
+# run_qemu_io URI SCRIPT MODE: runs the script through qemu-io; prints seconds taken.
+run_qemu_io() {
+  local start
+  start="$(now)"
+  qemu-io -f raw -t "$3" "$1" <"$2" >/dev/null
+  elapsed "$start"
+}
+
+# 20,000 random 64 KiB writes with qemu-io in writeback mode (a flush at the end) and, as a
+# second view, in writethrough mode (every write FUA) — the same offsets into each server.
+figure_nbd_rand() {
+  local script="$work/rand.qemu-io" mode haven_s qemu_s n="${RAND_WRITES:-20000}"
+  rand_script "$script"
+  for mode in writeback writethrough; do
+    truncate -s "$GIB" "$work/qemu-rand-$mode.img"
+    qemu_export "$work/qemu-rand-$mode.img"
+    qemu_s="$(run_qemu_io "$QEMU_URI" "$script" "$mode")"
+    haven_s="$(run_qemu_io "$(haven_export "$GIB")" "$script" "$mode")"
+    printf '%-44s haven %8.0f writes/s qemu-nbd %8.0f writes/s\n' \
+      "$n random 64 KiB writes (qemu-io $mode)" \
+      "$(awk -v t="$haven_s" -v n="$n" 'BEGIN{print n/t}')" \
+      "$(awk -v t="$qemu_s" -v n="$n" 'BEGIN{print n/t}')"
+    if [ "$mode" = writeback ]; then
+      result nbd_rand_vs_qemu "$(ratio "$qemu_s" "$haven_s")"
+    else
+      result nbd_rand_fua_vs_qemu "$(ratio "$qemu_s" "$haven_s")"
+    fi
+  done
+}
+
+main() {
+  [ -n "${BENCH_NO_BUILD:-}" ] || build
+  log "working in $work on $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  case " $FIGURES " in *" nbd_"*) start_agent bench ;; esac
+  for figure in $FIGURES; do
+    "figure_$figure"
+  done
+  echo "RESULT ${RESULTS[*]}"
+}
+
+[ -n "${BENCH_LIB:-}" ] || main "$@"
