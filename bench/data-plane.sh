@@ -10,7 +10,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
-ALL_FIGURES="nbd_seq nbd_rand"
+ALL_FIGURES="nbd_seq nbd_rand copy_resync"
 FIGURES="${FIGURES:-$ALL_FIGURES}"
 work="${BENCH_DIR:-$(mktemp -d /tmp/haven-bench.XXXXXX)}"
 mkdir -p "$work"
@@ -149,6 +149,22 @@ figure_nbd_rand() {
     else
       result nbd_rand_fua_vs_qemu "$(ratio "$qemu_s" "$haven_s")"
     fi
+  done
+}
+
+# Initial copy of a 2 GiB random disk between two agents (vs cp and an rsync daemon with
+# --whole-file) and resync at 0%, 1% and 10% of blocks differing (vs rsync --inplace
+# --no-whole-file): bench/lib/copy-and-resync.sh prints its figures and a RESULT line, whose keys
+# join this script's. COPY_MIB sets the disk size.
+figure_copy_resync() {
+  local out line
+  out="$(mktemp "${TMPDIR:-/tmp}/haven-copy-resync-out.XXXXXX")"
+  (source "$(dirname "${BASH_SOURCE[0]}")/lib/copy-and-resync.sh" && cr_run "${COPY_MIB:-2048}") \
+    | tee "$out"
+  line="$(grep '^RESULT ' "$out" | tail -1)"
+  rm -f "$out"
+  for pair in ${line#RESULT }; do
+    RESULTS+=("$pair")
   done
 }
 
