@@ -106,22 +106,9 @@ public record ReplicationRecord(
   }
 
   public ReplicationRecord withActive(boolean on) {
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        on,
-        disks,
-        lastSealedSeq,
-        lastSealedAtMillis,
-        lastAckedSeq,
-        lastAppliedSeq,
-        diskSeqs,
-        copies,
-        recoveryPoints);
+    Edit e = new Edit(this);
+    e.active = on;
+    return e.build();
   }
 
   public ReplicationRecord withCopy(CopyState state) {
@@ -129,62 +116,24 @@ public record ReplicationRecord(
     for (CopyState copy : copies) {
       next.add(copy.diskId().equals(state.diskId()) ? state : copy);
     }
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        active,
-        disks,
-        lastSealedSeq,
-        lastSealedAtMillis,
-        lastAckedSeq,
-        lastAppliedSeq,
-        diskSeqs,
-        List.copyOf(next),
-        recoveryPoints);
+    Edit e = new Edit(this);
+    e.copies = List.copyOf(next);
+    return e.build();
   }
 
   public ReplicationRecord withSealed(long seq, long sealedAtMillis) {
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        active,
-        disks,
-        Math.max(seq, lastSealedSeq),
-        sealedAtMillis,
-        lastAckedSeq,
-        lastAppliedSeq,
-        diskSeqs,
-        copies,
-        recoveryPoints);
+    Edit e = new Edit(this);
+    e.lastSealedSeq = Math.max(seq, lastSealedSeq);
+    e.lastSealedAtMillis = sealedAtMillis;
+    return e.build();
   }
 
   /** Source: the target acknowledged {@code seq} for one disk. */
   public ReplicationRecord withAcked(String diskId, long seq) {
-    Map<String, Long> seqs = withDiskSeq(diskId, seq);
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        active,
-        disks,
-        lastSealedSeq,
-        lastSealedAtMillis,
-        minOver(seqs),
-        lastAppliedSeq,
-        seqs,
-        copies,
-        recoveryPoints);
+    Edit e = new Edit(this);
+    e.diskSeqs = withDiskSeq(diskId, seq);
+    e.lastAckedSeq = minOver(e.diskSeqs);
+    return e.build();
   }
 
   /**
@@ -198,50 +147,24 @@ public record ReplicationRecord(
   /** As {@link #withApplied(String, long, long)}; the point is app-consistent if so marked. */
   public ReplicationRecord withApplied(
       String diskId, long seq, long sealedAtMillis, boolean appConsistent) {
-    Map<String, Long> seqs = withDiskSeq(diskId, seq);
-    long applied = minOver(seqs);
-    List<PointRecord> points = recoveryPoints;
+    Edit e = new Edit(this);
+    e.diskSeqs = withDiskSeq(diskId, seq);
+    long applied = minOver(e.diskSeqs);
     if (applied > lastAppliedSeq) {
       List<PointRecord> next = new ArrayList<>(recoveryPoints);
       next.add(new PointRecord("rp-" + applied, applied, sealedAtMillis, appConsistent));
-      points = List.copyOf(next.subList(Math.max(0, next.size() - MAX_POINTS), next.size()));
+      e.recoveryPoints =
+          List.copyOf(next.subList(Math.max(0, next.size() - MAX_POINTS), next.size()));
     }
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        active,
-        disks,
-        lastSealedSeq,
-        lastSealedAtMillis,
-        lastAckedSeq,
-        Math.max(applied, lastAppliedSeq),
-        seqs,
-        copies,
-        points);
+    e.lastAppliedSeq = Math.max(applied, lastAppliedSeq);
+    return e.build();
   }
 
   /** Target: keeps only {@code kept} of the recovery points (retention pruned the others). */
   public ReplicationRecord withPoints(List<PointRecord> kept) {
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        active,
-        disks,
-        lastSealedSeq,
-        lastSealedAtMillis,
-        lastAckedSeq,
-        lastAppliedSeq,
-        diskSeqs,
-        copies,
-        List.copyOf(kept));
+    Edit e = new Edit(this);
+    e.recoveryPoints = List.copyOf(kept);
+    return e.build();
   }
 
   /**
@@ -251,22 +174,58 @@ public record ReplicationRecord(
   public ReplicationRecord withRolledBackTo(long seq) {
     Map<String, Long> seqs = new HashMap<>();
     localDiskIds().forEach(d -> seqs.put(d, Math.min(seq, diskSeq(d))));
-    return new ReplicationRecord(
-        version,
-        itemId,
-        role,
-        vmId,
-        peerAddress,
-        peerVmId,
-        active,
-        disks,
-        lastSealedSeq,
-        lastSealedAtMillis,
-        lastAckedSeq,
-        Math.min(seq, lastAppliedSeq),
-        Map.copyOf(seqs),
-        copies,
-        recoveryPoints.stream().filter(p -> p.seq() <= seq).toList());
+    Edit e = new Edit(this);
+    e.diskSeqs = Map.copyOf(seqs);
+    e.lastAppliedSeq = Math.min(seq, lastAppliedSeq);
+    e.recoveryPoints = recoveryPoints.stream().filter(p -> p.seq() <= seq).toList();
+    return e.build();
+  }
+
+  /**
+   * A copy of a record whose progress fields can change; identity (item, role, VM, peer, disks)
+   * never does, so the withers above name only what they change.
+   */
+  private static final class Edit {
+    private final ReplicationRecord from;
+    boolean active;
+    long lastSealedSeq;
+    long lastSealedAtMillis;
+    long lastAckedSeq;
+    long lastAppliedSeq;
+    Map<String, Long> diskSeqs;
+    List<CopyState> copies;
+    List<PointRecord> recoveryPoints;
+
+    Edit(ReplicationRecord from) {
+      this.from = from;
+      this.active = from.active;
+      this.lastSealedSeq = from.lastSealedSeq;
+      this.lastSealedAtMillis = from.lastSealedAtMillis;
+      this.lastAckedSeq = from.lastAckedSeq;
+      this.lastAppliedSeq = from.lastAppliedSeq;
+      this.diskSeqs = from.diskSeqs;
+      this.copies = from.copies;
+      this.recoveryPoints = from.recoveryPoints;
+    }
+
+    ReplicationRecord build() {
+      return new ReplicationRecord(
+          from.version,
+          from.itemId,
+          from.role,
+          from.vmId,
+          from.peerAddress,
+          from.peerVmId,
+          active,
+          from.disks,
+          lastSealedSeq,
+          lastSealedAtMillis,
+          lastAckedSeq,
+          lastAppliedSeq,
+          diskSeqs,
+          copies,
+          recoveryPoints);
+    }
   }
 
   private Map<String, Long> withDiskSeq(String diskId, long seq) {
