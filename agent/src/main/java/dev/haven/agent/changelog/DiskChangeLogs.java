@@ -1,14 +1,10 @@
 package dev.haven.agent.changelog;
 
-import dev.haven.agent.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -33,7 +29,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
   private final ImageSync imageSync;
   private final ReentrantLock lock = new ReentrantLock();
   private final GroupCommit commit = new GroupCommit();
-  private final TreeMap<Long, FileSealedLog> sealed = new TreeMap<>();
+  private final SealedLogs sealed;
   private ChangeLogWriter live;
   private long nextSeq;
   private volatile boolean tracking;
@@ -42,6 +38,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
     this.dir = dir;
     this.diskId = diskId;
     this.imageSync = imageSync;
+    this.sealed = new SealedLogs(dir);
   }
 
   /**
@@ -53,7 +50,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
       Path dir, String diskId, Consumer<LogEntry> replay, ImageSync imageSync) throws IOException {
     DiskChangeLogs logs = new DiskChangeLogs(dir, diskId, imageSync);
     LogFolder.Opened opened = LogFolder.open(dir, diskId, replay);
-    logs.sealed.putAll(opened.sealed());
+    logs.sealed.addAll(opened.sealed());
     logs.live = opened.live();
     return logs;
   }
@@ -202,7 +199,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
     ChangeLogWriter sealing = live;
     byte[] digest = sealing.seal(sealedAtMillis);
     FileSealedLog log = FileSealedLog.justSealed(sealing, sealedAtMillis, digest);
-    sealed.put(log.seq(), log);
+    sealed.add(log);
     live = null;
     nextSeq = log.seq() + 1;
     nextLive(sealedAtMillis);
@@ -216,15 +213,10 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
     }
     lock.lock();
     try {
-      if (!sealed.isEmpty() && sealed.lastKey() >= seq) {
+      long newest = sealed.newestSeq().orElse(0);
+      if (newest >= seq) {
         throw new IllegalArgumentException(
-            "cannot restart "
-                + diskId
-                + " at "
-                + seq
-                + ": sealed log "
-                + sealed.lastKey()
-                + " exists");
+            "cannot restart " + diskId + " at " + seq + ": sealed log " + newest + " exists");
       }
       if (live != null) {
         // The live log is the image's write-ahead log: its records may be in no forced image yet.
@@ -244,7 +236,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
   public List<SealedLog> sealed() {
     lock.lock();
     try {
-      return new ArrayList<>(sealed.values());
+      return sealed.list();
     } finally {
       lock.unlock();
     }
@@ -254,12 +246,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
   public void discardThrough(long seq) throws IOException {
     lock.lock();
     try {
-      Map<Long, FileSealedLog> done = sealed.headMap(seq, true);
-      for (FileSealedLog log : done.values()) {
-        Files.deleteIfExists(log.file());
-      }
-      done.clear();
-      AtomicFiles.forceDirectory(dir);
+      sealed.discardThrough(seq);
     } finally {
       lock.unlock();
     }
@@ -269,11 +256,7 @@ public final class DiskChangeLogs implements ChangeLogSet, AutoCloseable {
   public long pendingBytes() {
     lock.lock();
     try {
-      long bytes = live != null ? live.recordBytes() : 0;
-      for (FileSealedLog log : sealed.values()) {
-        bytes += log.recordBytes();
-      }
-      return bytes;
+      return (live != null ? live.recordBytes() : 0) + sealed.recordBytes();
     } finally {
       lock.unlock();
     }
