@@ -2,7 +2,6 @@ package dev.haven.agent.service;
 
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.replication.RecoveryPoints;
-import dev.haven.agent.replication.RecoveryStore;
 import dev.haven.agent.replication.ReplicationCycle;
 import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
@@ -60,6 +59,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final TargetReplication target;
   private final VmOperations vms;
   private final RecoveryPoints points;
+  private final ReplicationStates states;
 
   public AgentServiceImpl(
       Identity identity,
@@ -79,6 +79,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.target = target;
     this.vms = new VmOperations(driver, store, closeExport);
     this.points = new RecoveryPoints(target);
+    this.states = new ReplicationStates(driver, store);
   }
 
   @Override
@@ -239,19 +240,8 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         });
   }
 
-  /** The item's state with the bytes its source disks still have to ship. */
   private ReplicationState state(ReplicationRecord record) throws IOException {
-    long pending = 0;
-    if (record.role() == ReplicationRecord.Role.SOURCE && driver.find(record.vmId()).isPresent()) {
-      for (String diskId : record.localDiskIds()) {
-        pending += driver.changeLogs(record.vmId(), diskId).pendingBytes();
-      }
-    }
-    RecoveryStore.Item recovery = store.recovery().get(record.itemId());
-    return Messages.state(record, pending).toBuilder()
-        .setResyncRequired(recovery.resyncRequired())
-        .setResyncReason(recovery.resyncReason())
-        .build();
+    return states.of(record);
   }
 
   // --- recovery points (R13/R20) ---
