@@ -10,4 +10,18 @@ public record Job(
     Long startedAt,
     Long endedAt,
     String workflowId,
-    String error) {}
+    String error) {
+
+  /**
+   * The job moved to {@code state} at {@code atMillis}: it started at its first non-queued state
+   * and ended when it reached a terminal one; a null {@code error} keeps the error it ended with.
+   */
+  public Job movedTo(String state, long atMillis, String error) {
+    boolean ends = JobDao.TERMINAL_STATES.contains(state);
+    Long started =
+        startedAt == null && !state.equals("queued") ? Long.valueOf(atMillis) : startedAt;
+    String keptError = error != null ? error : (ends ? this.error : null);
+    return new Job(
+        id, type, itemId, state, createdAt, started, ends ? atMillis : null, workflowId, keptError);
+  }
+}

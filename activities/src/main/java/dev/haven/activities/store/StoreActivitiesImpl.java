@@ -206,28 +206,9 @@ public final class StoreActivitiesImpl implements StoreActivities {
         });
   }
 
-  /**
-   * The job moved to {@code state} at {@code atMillis}: it started at its first non-queued state,
-   * and ended when it reached a terminal one.
-   */
+  /** The job moved to {@code state}, its error cut to what the store keeps. */
   static Job withState(Job job, String state, long atMillis, String error) {
-    boolean ends = JobDao.TERMINAL_STATES.contains(state);
-    Long startedAt = job.startedAt();
-    if (startedAt == null && !state.equals("queued")) {
-      startedAt = atMillis;
-    }
-    Long endedAt = ends ? atMillis : null;
-    String keptError = error != null ? truncate(error) : (ends ? job.error() : null);
-    return new Job(
-        job.id(),
-        job.type(),
-        job.itemId(),
-        state,
-        job.createdAt(),
-        startedAt,
-        endedAt,
-        job.workflowId(),
-        keptError);
+    return job.movedTo(state, atMillis, error == null ? null : truncate(error));
   }
 
   private static void checkState(String state) {

@@ -32,17 +32,7 @@ final class InterruptedJobs {
         continuing = job.id();
         continue;
       }
-      jobs.updateState(
-          new Job(
-              job.id(),
-              job.type(),
-              job.itemId(),
-              "failed",
-              job.createdAt(),
-              job.startedAt() == null ? nowMillis : job.startedAt(),
-              nowMillis,
-              job.workflowId(),
-              INTERRUPTED));
+      jobs.updateState(job.movedTo("failed", nowMillis, INTERRUPTED));
     }
     return continuing;
   }
