@@ -9,7 +9,12 @@ import java.util.Set;
  */
 final class FailoverRules {
   static final String PLANNED = "planned";
-  private static final Set<String> KNOWN_TYPES = Set.of(PLANNED, "unplanned", "test");
+  static final String UNPLANNED = "unplanned";
+  private static final Set<String> KNOWN_TYPES = Set.of(PLANNED, UNPLANNED, "test");
+
+  /** An unplanned failover is for a source that is gone, which often leaves cycles failing. */
+  private static final Set<ItemState> UNPLANNED_FROM =
+      Set.of(ItemState.PROTECTED, ItemState.PAUSED, ItemState.ERROR);
 
   private FailoverRules() {}
 
@@ -23,9 +28,13 @@ final class FailoverRules {
       throw new IllegalArgumentException(
           "unknown failover type '" + type + "'; expected planned, unplanned or test");
     }
-    if (!PLANNED.equals(type)) {
+    if (!PLANNED.equals(type) && !UNPLANNED.equals(type)) {
       throw new IllegalArgumentException(
-          "failover type '" + type + "' is not supported yet; only planned failover is");
+          "failover type '" + type + "' is not supported yet; planned and unplanned failover are");
+    }
+    if (request.autoCommitSeconds() != null && request.autoCommitSeconds() < 0) {
+      throw new IllegalArgumentException(
+          "autoCommitSeconds must not be negative; it is " + request.autoCommitSeconds());
     }
     if (s.pendingFailover != null) {
       throw new IllegalStateException(
@@ -33,7 +42,13 @@ final class FailoverRules {
               + s.pendingFailover.jobId()
               + "); wait for it to end");
     }
-    if (s.state != ItemState.PROTECTED) {
+    if (UNPLANNED.equals(type) && !UNPLANNED_FROM.contains(s.state)) {
+      throw new IllegalStateException(
+          "unplanned failover is not allowed while the item is in state "
+              + s.state.apiName()
+              + "; it is allowed in state protected, paused or error");
+    }
+    if (PLANNED.equals(type) && s.state != ItemState.PROTECTED) {
       throw new IllegalStateException(
           "failover is not allowed while the item is in state "
               + s.state.apiName()

@@ -10,7 +10,8 @@ import io.temporal.workflow.WorkflowMethod;
  * The entity workflow of one protected VM, with id {@code protect/<itemId>}: the single writer of
  * that VM's replication state. It enables protection (R10), runs the initial replication (R11),
  * finalizes (R12), then ships a delta cycle at the policy's copy frequency on a durable timer (R13)
- * until an operator fails the item over (R17).
+ * until an operator fails the item over (R17); then it waits for the operator's commit, cancel or
+ * change of recovery point (R20).
  */
 @WorkflowInterface
 public interface ProtectedItemWorkflow {
@@ -71,4 +72,31 @@ public interface ProtectedItemWorkflow {
 
   @UpdateValidatorMethod(updateName = "disable")
   void validateDisable(LifecycleRequest request);
+
+  // --- after a failover (R20, R24) ---
+
+  /** What the last failover left running at the target; null unless the item is failed over. */
+  @QueryMethod
+  FailoverView failedOver();
+
+  /** Makes the failover final: the workload stays at the target and the other points go. */
+  @UpdateMethod
+  UpdateAccepted commit(AfterFailoverRequest request);
+
+  @UpdateValidatorMethod(updateName = "commit")
+  void validateCommit(AfterFailoverRequest request);
+
+  /** Powers the VM at the target off and restores protection in the original direction. */
+  @UpdateMethod
+  UpdateAccepted cancel(AfterFailoverRequest request);
+
+  @UpdateValidatorMethod(updateName = "cancel")
+  void validateCancel(AfterFailoverRequest request);
+
+  /** Rebuilds the running VM at another recovery point (after an unplanned failover). */
+  @UpdateMethod
+  UpdateAccepted changeRecoveryPoint(AfterFailoverRequest request);
+
+  @UpdateValidatorMethod(updateName = "changeRecoveryPoint")
+  void validateChangeRecoveryPoint(AfterFailoverRequest request);
 }

@@ -7,10 +7,12 @@ import org.slf4j.Logger;
 
 /**
  * The entity workflow of one protected VM. It enables protection (R10–R12) or resumes it (D1), then
- * runs a delta cycle at the copy frequency (R13), retried on R16's back-off, until a planned
- * failover (R17) moves the VM to the target or an operator disables protection. Pause, resume,
- * disable and policy changes arrive as Updates with validators. It continues as new when the server
- * suggests it or after a bounded number of cycles, carrying its state to the next run.
+ * runs a delta cycle at the copy frequency (R13), retried on R16's back-off, until a planned or
+ * unplanned failover (R17) moves the VM to the target or an operator disables protection. After a
+ * failover it waits for the operator's commit, cancel or change of recovery point (R20, R24).
+ * Pause, resume, disable and policy changes arrive as Updates with validators. It continues as new
+ * when the server suggests it or after a bounded number of cycles, carrying its state to the next
+ * run.
  */
 public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   /** Cycles per run before continue-as-new: about 10,000 events, a fifth of the history limit. */
@@ -21,6 +23,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final ProtectionState state;
   private final ReplicationSteps replication;
   private final PlannedFailoverSaga plannedFailover;
+  private final UnplannedFailoverSaga unplannedFailover;
+  private final CommitSteps commitSteps;
   private final LifecycleSteps lifecycle;
   private final int maxCyclesPerRun;
 
@@ -37,6 +41,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     JobRecorder recorder = new JobRecorder(activities.store);
     this.replication = new ReplicationSteps(state, activities, recorder);
     this.plannedFailover = new PlannedFailoverSaga(state, activities, recorder, replication);
+    this.unplannedFailover = new UnplannedFailoverSaga(state, activities, recorder);
+    this.commitSteps = new CommitSteps(state, activities, recorder, replication, unplannedFailover);
     this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
@@ -83,13 +89,21 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     return Workflow.await(delay, state::operationQueued);
   }
 
-  /** Runs the queued operation; true when the workflow ends (failed over or disabled). */
+  /** Runs the queued operation; true when the workflow ends (committed or disabled). */
   private boolean runOperation() {
     if (state.pendingFailover != null) {
       FailoverRequest request = state.pendingFailover;
-      boolean failedOver = plannedFailover.run(request);
+      boolean failedOver =
+          FailoverRules.UNPLANNED.equals(request.type())
+              ? unplannedFailover.run(request)
+              : plannedFailover.run(request);
       state.pendingFailover = null;
-      return failedOver;
+      if (!failedOver) {
+        return false;
+      }
+      // Histories from before R20's decisions end the workflow with the failover.
+      int version = Workflow.getVersion(CommitSteps.WAIT_FOR_OPERATOR, Workflow.DEFAULT_VERSION, 1);
+      return version == Workflow.DEFAULT_VERSION || commitSteps.awaitDecision(request);
     }
     LifecycleRequest request = state.pendingLifecycle;
     String kind = state.pendingLifecycleKind;
@@ -165,5 +179,47 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   @Override
   public ItemStatus status() {
     return state.toStatus();
+  }
+
+  @Override
+  public FailoverView failedOver() {
+    return state.failedOver == null ? null : state.failedOver.view();
+  }
+
+  @Override
+  public UpdateAccepted commit(AfterFailoverRequest request) {
+    return decide(CommitSteps.COMMIT, request);
+  }
+
+  @Override
+  public void validateCommit(AfterFailoverRequest request) {
+    AfterFailoverRules.check(state, CommitSteps.COMMIT, request);
+  }
+
+  @Override
+  public UpdateAccepted cancel(AfterFailoverRequest request) {
+    return decide(CommitSteps.CANCEL, request);
+  }
+
+  @Override
+  public void validateCancel(AfterFailoverRequest request) {
+    AfterFailoverRules.check(state, CommitSteps.CANCEL, request);
+  }
+
+  @Override
+  public UpdateAccepted changeRecoveryPoint(AfterFailoverRequest request) {
+    return decide(CommitSteps.CHANGE_POINT, request);
+  }
+
+  @Override
+  public void validateChangeRecoveryPoint(AfterFailoverRequest request) {
+    AfterFailoverRules.check(state, CommitSteps.CHANGE_POINT, request);
+  }
+
+  /** The failover's wait loop runs the decision; the caller gets the job id at once (202). */
+  private UpdateAccepted decide(String kind, AfterFailoverRequest request) {
+    state.pendingAfter = request;
+    state.pendingAfterKind = kind;
+    return new UpdateAccepted(request.jobId());
   }
 }

@@ -30,6 +30,14 @@ final class ProtectionState {
 
   String pendingLifecycleKind;
 
+  /** What the last failover left running, until a commit or cancel; null before one. */
+  FailedOver failedOver;
+
+  /** A commit, cancel or change of point that an accepted Update asked for, and which one. */
+  AfterFailoverRequest pendingAfter;
+
+  String pendingAfterKind;
+
   /** The copy frequency in force; a policy Update changes it from the next cycle. */
   int copyFrequencySeconds;
 

@@ -22,7 +22,6 @@ import dev.haven.workflows.activities.AgentActivities.StopInput;
 import dev.haven.workflows.activities.StoreActivities.ItemUpdate;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.ItemState;
-import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -51,10 +50,10 @@ class PlannedFailoverTest {
     h.awaitState(wf, ItemState.PROTECTED);
 
     assertThat(wf.failover(PLANNED)).isEqualTo(new UpdateAccepted(JOB));
-    ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
-
-    assertThat(result)
-        .isEqualTo(new ProtectionResult(ProtectionHarness.ITEM, ItemState.FAILED_OVER));
+    // The workflow no longer ends with the failover: it waits for the operator (R20).
+    h.awaitState(wf, ItemState.FAILED_OVER);
+    ProtectionHarness.awaitTrue(() -> h.jobStates(JOB).size() == 2, "the failover job's end");
+    assertThat(wf.failedOver()).isEqualTo(new FailoverView("planned", REPLICA, "latest", 0, null));
     InOrder order = inOrder(h.agent);
     order.verify(h.agent).setPower(new PowerInput(SOURCE.agentAddress(), VM, false));
     order.verify(h.agent).replicateCycle(any());
@@ -120,11 +119,11 @@ class PlannedFailoverTest {
   }
 
   @Test
-  void R17_unplannedAndTestFailoverAreRejectedForNow() {
+  void R27_testFailoverIsRejectedForNow() {
     ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
     h.awaitState(wf, ItemState.PROTECTED);
 
-    for (String type : List.of("unplanned", "test", "sideways")) {
+    for (String type : List.of("test", "sideways")) {
       assertThatThrownBy(() -> wf.failover(new FailoverRequest(JOB, type, "latest")))
           .isInstanceOf(WorkflowUpdateException.class)
           .cause()
@@ -138,7 +137,7 @@ class PlannedFailoverTest {
   private static String rejection(String type) {
     return "sideways".equals(type)
         ? "unknown failover type 'sideways'; expected planned, unplanned or test"
-        : "failover type '" + type + "' is not supported yet; only planned failover is";
+        : "failover type '" + type + "' is not supported yet; planned and unplanned failover are";
   }
 
   @Test
