@@ -127,11 +127,11 @@ class FailoverApiTest {
   }
 
   @Test
-  void R17_onlyPlannedFailoverIsAvailableYet() throws Exception {
+  void R27_testFailoverIsNotAvailableYet() throws Exception {
     String itemId = item("r17-kinds", "protected");
     long before = jobs();
 
-    for (String type : List.of("unplanned", "test")) {
+    for (String type : List.of("test")) {
       Http.Reply reply = failover(itemId, "{\"type\":\"" + type + "\"}");
       assertThat(reply.status()).isEqualTo(400);
       assertThat(reply.text("field")).isEqualTo("type");

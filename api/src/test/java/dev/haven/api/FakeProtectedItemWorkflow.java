@@ -2,7 +2,9 @@ package dev.haven.api;
 
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.AfterFailoverRequest;
 import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.FailoverView;
 import dev.haven.workflows.protection.ItemStatus;
 import dev.haven.workflows.protection.LifecycleRequest;
 import dev.haven.workflows.protection.PolicyApplied;
@@ -121,5 +123,55 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
     ItemState carried =
         input.carryOver() != null ? input.carryOver().state() : ItemState.INITIAL_REPLICATION;
     return STATES.getOrDefault(input.itemId(), carried);
+  }
+
+  // --- after a failover (R20, R24) ---
+
+  @Override
+  public FailoverView failedOver() {
+    return null;
+  }
+
+  @Override
+  public UpdateAccepted commit(AfterFailoverRequest request) {
+    record("commit:" + request.jobId());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateCommit(AfterFailoverRequest request) {
+    requireFailedOver("commit");
+  }
+
+  @Override
+  public UpdateAccepted cancel(AfterFailoverRequest request) {
+    record("cancel:" + request.jobId());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateCancel(AfterFailoverRequest request) {
+    requireFailedOver("cancel");
+  }
+
+  @Override
+  public UpdateAccepted changeRecoveryPoint(AfterFailoverRequest request) {
+    record("change-recovery-point:" + request.recoveryPoint());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateChangeRecoveryPoint(AfterFailoverRequest request) {
+    requireFailedOver("change-recovery-point");
+  }
+
+  private void requireFailedOver(String kind) {
+    if (state() != ItemState.FAILED_OVER) {
+      throw new IllegalStateException(
+          kind
+              + " is not allowed while the item is in state "
+              + state().apiName()
+              + "; it is allowed in state failed-over (workflow)");
+    }
   }
 }

@@ -13,6 +13,7 @@ import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import io.temporal.client.WorkflowClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -21,11 +22,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Asks an item's workflow for a failover (R17) through its {@code failover} Update. The Update's
  * handler only queues the operation and answers, so the request waits for the workflow to accept
- * it, never for the failover to end. Only planned failover is offered for now.
+ * it, never for the failover to end. Planned and unplanned failover are offered; test failover is
+ * not yet.
  */
 public final class FailoverService {
   /** The job type of a planned failover. */
   public static final String PLANNED_JOB = "planned-failover";
+
+  /** The job type of an unplanned failover. */
+  public static final String UNPLANNED_JOB = "unplanned-failover";
+
+  /** An unplanned failover is for a source that is gone, which often leaves cycles failing. */
+  private static final List<String> UNPLANNED_FROM = List.of("protected", "paused", "error");
 
   /** How long a request waits for the workflow to accept or reject the Update. */
   static final Duration UPDATE_WAIT = Duration.ofSeconds(15);
@@ -35,18 +43,27 @@ public final class FailoverService {
   private final Jdbi jdbi;
   private final WorkflowClient workflows;
   private final WorkflowUpdates updates;
+  private final AfterFailoverService after;
 
   public FailoverService(Jdbi jdbi, WorkflowClient workflows, ExecutorService calls) {
     this.jdbi = jdbi;
     this.workflows = workflows;
     this.updates = new WorkflowUpdates(workflows, calls);
+    this.after = new AfterFailoverService(jdbi, updates);
+  }
+
+  /** The operator's commit, cancel and change of recovery point after a failover (R20, R24). */
+  public AfterFailoverService after() {
+    return after;
   }
 
   /** Fails item {@code itemId} over as {@code body} asks; answers the job that follows it. */
   public ItemJson.Accepted failover(String itemId, ItemJson.Failover body) {
-    if (!body.type().equals("planned")) {
+    boolean planned = body.type().equals("planned");
+    if (!planned && !body.type().equals("unplanned")) {
       throw ApiException.badRequest(
-          "type", body.type() + " failover is not available yet; only planned failover is");
+          "type",
+          body.type() + " failover is not available yet; planned and unplanned failover are");
     }
     if (body.alternateHostId() != null) {
       throw ApiException.badRequest(
@@ -56,21 +73,27 @@ public final class FailoverService {
         jdbi.withExtension(ProtectedItemDao.class, d -> d.find(itemId))
             .orElseThrow(() -> ApiException.notFound("protected item", itemId, null));
     String allowed = ItemState.PROTECTED.apiName();
-    if (!item.state().equals(allowed)) {
+    if (planned && !item.state().equals(allowed)) {
       throw ApiException.conflict(
           "failover is not allowed while the item is in state "
               + item.state()
               + "; it is allowed in state "
               + allowed);
     }
-    String recoveryPoint = recoveryPoint(itemId, body.recoveryPoint());
+    if (!planned && !UNPLANNED_FROM.contains(item.state())) {
+      throw ApiException.conflict(
+          "unplanned failover is not allowed while the item is in state "
+              + item.state()
+              + "; it is allowed in state protected, paused or error");
+    }
+    String recoveryPoint = recoveryPoint(jdbi, itemId, body.recoveryPoint());
 
     String jobId = Ids.next("job");
     String workflowId = ProtectedItemWorkflow.workflowId(itemId);
     Job job =
         new Job(
             jobId,
-            PLANNED_JOB,
+            planned ? PLANNED_JOB : UNPLANNED_JOB,
             itemId,
             "queued",
             System.currentTimeMillis(),
@@ -80,17 +103,19 @@ public final class FailoverService {
             null);
     jdbi.useExtension(JobDao.class, d -> d.insert(job));
     try {
-      askWorkflow(workflowId, new FailoverRequest(jobId, body.type(), recoveryPoint));
+      askWorkflow(
+          workflowId,
+          new FailoverRequest(jobId, body.type(), recoveryPoint, body.autoCommitSeconds()));
     } catch (ApiException e) {
       jdbi.useExtension(JobDao.class, d -> d.delete(jobId));
       throw e;
     }
-    LOG.info("planned failover of item {} accepted as job {}", itemId, jobId);
+    LOG.info("{} failover of item {} accepted as job {}", body.type(), itemId, jobId);
     return new ItemJson.Accepted(jobId, null);
   }
 
   /** {@code latest} when absent; otherwise a spelling the workflow knows or an existing point. */
-  private String recoveryPoint(String itemId, String asked) {
+  static String recoveryPoint(Jdbi jdbi, String itemId, String asked) {
     if (asked == null || asked.equals("latest") || asked.equals("latest-app-consistent")) {
       return asked == null ? "latest" : asked;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.RecoveryPoint;
 import dev.haven.workflows.model.ErrorType;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -22,7 +23,8 @@ public final class ItemJson {
 
   /**
    * {@code POST /protected-items/{id}/failover}. {@code recoveryPoint} is {@code latest} (the
-   * default), {@code latest-app-consistent} or a recovery point id.
+   * default), {@code latest-app-consistent} or a recovery point id. {@code autoCommitSeconds}, when
+   * set, commits the failover by itself that long after it succeeded (R20).
    */
   public record Failover(
       @NotNull
@@ -31,7 +33,14 @@ public final class ItemJson {
               message = "must be planned, unplanned or test")
           String type,
       @Size(max = 64) String recoveryPoint,
-      @Size(max = 64) String alternateHostId) {}
+      @Size(max = 64) String alternateHostId,
+      @Min(value = 0, message = "must be 0 or more (seconds)") Integer autoCommitSeconds) {}
+
+  /**
+   * {@code POST /protected-items/{id}/change-recovery-point}: {@code latest}, {@code
+   * latest-app-consistent} or a recovery point id (R20).
+   */
+  public record ChangePoint(@NotNull @Size(max = 64) String recoveryPoint) {}
 
   /**
    * An item's replication status (R14). {@code rpoSeconds} is the age of the newest recovery point

@@ -124,6 +124,28 @@ public class ProtectedItemResource {
     return Response.accepted(failover.failover(id, body)).build();
   }
 
+  /** Commits a failover for good (R24); 202 with the commit job. */
+  @POST
+  @Path("/{id}/commit")
+  public Response commit(@PathParam("id") String id) {
+    return Response.accepted(failover.after().commit(id)).build();
+  }
+
+  /** Cancels a failover and restores protection where possible (R20); 202 with the job. */
+  @POST
+  @Path("/{id}/cancel")
+  public Response cancel(@PathParam("id") String id) {
+    return Response.accepted(failover.after().cancel(id)).build();
+  }
+
+  /** Rebuilds the failed-over VM at another recovery point (R20); 202 with the job. */
+  @POST
+  @Path("/{id}/change-recovery-point")
+  public Response changeRecoveryPoint(
+      @PathParam("id") String id, @NotNull @Valid ItemJson.ChangePoint body) {
+    return Response.accepted(failover.after().changeRecoveryPoint(id, body)).build();
+  }
+
   private static ItemJson.View view(Handle h, ProtectedItem item, long now) {
     return ItemJson.View.of(
         item, h.attach(RecoveryPointDao.class).newest(item.id()).orElse(null), now);

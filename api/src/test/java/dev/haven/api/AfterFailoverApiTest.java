@@ -1,0 +1,189 @@
+package dev.haven.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.FailoverRequest;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Unplanned failover (R17) and the decisions after a failover (R20, R24) through the API: commit,
+ * cancel and change-recovery-point answer 202 with a job the workflow accepted, or 409 naming the
+ * state, storing nothing.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class AfterFailoverApiTest {
+  static final ApiHarness H = new ApiHarness("after-failover");
+  static final DropwizardAppExtension<HavenApiConfiguration> APP = H.app;
+  static final FakeAgent PRIMARY = FakeAgent.start("af-p1", "primary");
+  static final FakeAgent SECONDARY = FakeAgent.start("af-s1", "secondary");
+  static TestInventory inv;
+
+  @BeforeAll
+  static void inventory() {
+    inv = TestInventory.create(H.http(), PRIMARY, SECONDARY, "af");
+  }
+
+  @AfterAll
+  static void close() {
+    PRIMARY.close();
+    SECONDARY.close();
+    H.close();
+  }
+
+  /** A new protected item whose store and workflow state is {@code state}. */
+  private static String item(String name, ItemState state) throws Exception {
+    String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), name);
+    Http.Reply reply =
+        H.http()
+            .post("/protected-items", Http.json(Map.of("vmId", vm, "pairingId", inv.pairingId())));
+    String itemId = reply.text("itemId");
+    ProtectionApiTest.awaitStarted(itemId);
+    ProtectedItemDao dao = H.jdbi().onDemand(ProtectedItemDao.class);
+    ProtectedItem i = dao.find(itemId).orElseThrow();
+    dao.updateStatus(
+        new ProtectedItem(
+            i.id(),
+            i.vmId(),
+            i.pairingId(),
+            i.sourceHostId(),
+            i.targetHostId(),
+            "replica",
+            state.apiName(),
+            "normal",
+            1L,
+            null,
+            0L,
+            null,
+            i.activeSiteId(),
+            i.workflowId(),
+            i.createdAt(),
+            i.updatedAt()));
+    FakeProtectedItemWorkflow.STATES.put(itemId, state);
+    return itemId;
+  }
+
+  private static long jobs() {
+    return H.jdbi().onDemand(JobDao.class).count();
+  }
+
+  private static Job job(String jobId) {
+    return H.jdbi().onDemand(JobDao.class).find(jobId).orElseThrow();
+  }
+
+  @Test
+  void R17_unplannedFailoverFromErrorIs202WithAnUnplannedJobAndItsCommitTimer() throws Exception {
+    String itemId = item("r17-unplanned", ItemState.ERROR);
+    // The fake's validator speaks for a protected item; the store's state is what the API checks.
+    FakeProtectedItemWorkflow.STATES.put(itemId, ItemState.PROTECTED);
+
+    Http.Reply reply =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/failover",
+                "{\"type\":\"unplanned\",\"autoCommitSeconds\":600}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    String jobId = reply.text("jobId");
+    assertThat(job(jobId).type()).isEqualTo("unplanned-failover");
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId))
+        .containsExactly(new FailoverRequest(jobId, "unplanned", "latest", 600));
+  }
+
+  @Test
+  void R17_negativeCommitTimerIs400() throws Exception {
+    String itemId = item("r17-timer", ItemState.PROTECTED);
+    long before = jobs();
+
+    Http.Reply reply =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/failover",
+                "{\"type\":\"unplanned\",\"autoCommitSeconds\":-1}");
+
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(jobs()).isEqualTo(before);
+  }
+
+  @Test
+  void R20_commitCancelAndChangePointAre202WithTheirJobs() throws Exception {
+    String itemId = item("r20-ok", ItemState.FAILED_OVER);
+
+    Http.Reply commit = H.http().post("/protected-items/" + itemId + "/commit", "{}");
+    Http.Reply cancel = H.http().post("/protected-items/" + itemId + "/cancel", "{}");
+    Http.Reply change =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/change-recovery-point",
+                "{\"recoveryPoint\":\"latest-app-consistent\"}");
+
+    assertThat(commit.status()).as(commit.body()).isEqualTo(202);
+    assertThat(cancel.status()).as(cancel.body()).isEqualTo(202);
+    assertThat(change.status()).as(change.body()).isEqualTo(202);
+    assertThat(job(commit.text("jobId")).type()).isEqualTo("commit");
+    assertThat(job(cancel.text("jobId")).type()).isEqualTo("cancel-failover");
+    assertThat(job(change.text("jobId")).type()).isEqualTo("change-recovery-point");
+    assertThat(FakeProtectedItemWorkflow.OPERATIONS.get(itemId))
+        .containsExactly(
+            "commit:" + commit.text("jobId"),
+            "cancel:" + cancel.text("jobId"),
+            "change-recovery-point:latest-app-consistent");
+  }
+
+  @Test
+  void R20_decisionsOnAProtectedItemAre409NamingTheStateAndAddNoJob() throws Exception {
+    String itemId = item("r20-early", ItemState.PROTECTED);
+    long before = jobs();
+
+    for (String verb : new String[] {"commit", "cancel"}) {
+      Http.Reply reply = H.http().post("/protected-items/" + itemId + "/" + verb, "{}");
+      assertThat(reply.status()).isEqualTo(409);
+      assertThat(reply.text("message"))
+          .isEqualTo(
+              verb
+                  + " is not allowed while the item is in state protected;"
+                  + " it is allowed in state failed-over");
+    }
+    assertThat(jobs()).isEqualTo(before);
+  }
+
+  @Test
+  void R20_aDecisionTheWorkflowRejectsIs409AndAddsNoJob() throws Exception {
+    // The store says failed-over; the workflow still protects: its validator has the last word.
+    String itemId = item("r20-stale", ItemState.FAILED_OVER);
+    FakeProtectedItemWorkflow.STATES.put(itemId, ItemState.PROTECTED);
+    long before = jobs();
+
+    Http.Reply reply = H.http().post("/protected-items/" + itemId + "/commit", "{}");
+
+    assertThat(reply.status()).isEqualTo(409);
+    assertThat(reply.text("message")).contains("state protected").contains("(workflow)");
+    assertThat(jobs()).isEqualTo(before);
+  }
+
+  @Test
+  void R20_changeToAnUnknownPointIs400NamingTheField() throws Exception {
+    String itemId = item("r20-point", ItemState.FAILED_OVER);
+    long before = jobs();
+
+    Http.Reply reply =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/change-recovery-point",
+                "{\"recoveryPoint\":\"rp-99\"}");
+
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.text("field")).isEqualTo("recoveryPoint");
+    assertThat(jobs()).isEqualTo(before);
+  }
+}

@@ -1,0 +1,53 @@
+package dev.haven.dist.failover;
+
+import dev.haven.workflows.activities.StoreActivities;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The store's projections kept in memory, so that a test can read the jobs' steps and states that
+ * the workflow recorded without a database. Each list holds the writes in the order they came.
+ */
+final class MemoryStore implements StoreActivities {
+  final List<ItemUpdate> items = new CopyOnWriteArrayList<>();
+  final List<RecoveryPointRecord> points = new CopyOnWriteArrayList<>();
+  final List<JobStepUpdate> steps = new CopyOnWriteArrayList<>();
+  final List<JobStateUpdate> jobs = new CopyOnWriteArrayList<>();
+
+  @Override
+  public Ack recordItem(ItemUpdate update) {
+    items.add(update);
+    return new Ack(true);
+  }
+
+  @Override
+  public Ack recordRecoveryPoint(RecoveryPointRecord point) {
+    points.add(point);
+    return new Ack(true);
+  }
+
+  @Override
+  public Ack recordJobStep(JobStepUpdate update) {
+    steps.add(update);
+    return new Ack(true);
+  }
+
+  @Override
+  public Ack recordJobState(JobStateUpdate update) {
+    jobs.add(update);
+    return new Ack(true);
+  }
+
+  /** The job's states in order: running, then succeeded or failed. */
+  List<JobStateUpdate> states(String jobId) {
+    return jobs.stream().filter(j -> j.jobId().equals(jobId)).toList();
+  }
+
+  /** The job's steps as name:state, in order. */
+  List<String> steps(String jobId) {
+    return steps.stream()
+        .filter(s -> s.jobId().equals(jobId))
+        .map(s -> s.step() + ":" + s.state())
+        .toList();
+  }
+}

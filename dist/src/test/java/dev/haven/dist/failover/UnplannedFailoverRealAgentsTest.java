@@ -1,0 +1,117 @@
+package dev.haven.dist.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.haven.dist.client.GuestDiskModel;
+import dev.haven.protocol.Vm;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.AfterFailoverRequest;
+import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.FailoverView;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionResult;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.client.WorkflowStub;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * R17 unplanned failover, R20 change of recovery point and R24 commit with real agents over mutual
+ * TLS, the real activities and the protection workflow on the Temporal test server: the guest
+ * writes through NBD, each delta cycle makes a recovery point whose source disk hash the test
+ * records, the source agent is killed, and every VM the failover runs must hold exactly the bytes
+ * the source had at the chosen point.
+ */
+class UnplannedFailoverRealAgentsTest {
+  private static final int DISK = 8 << 20;
+
+  @TempDir Path tmp;
+
+  @Test
+  void R17_unplannedFailoverWithTheSourceKilledRunsExactlyTheChosenPoint() throws Exception {
+    try (RealAgentsRig rig = new RealAgentsRig(tmp)) {
+      Vm vm = rig.runningVm("web", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(17);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-u", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+
+      // Three recovery points; the source's disk at each is what the guest had written then.
+      Map<Long, String> sourceAt = new HashMap<>();
+      for (int i = 0; i < 3; i++) {
+        RealAgentsRig.write(vm, guest, random, 12);
+        sourceAt.put(rig.cycle(wf), guest.sha256());
+      }
+      List<Long> seqs = sourceAt.keySet().stream().sorted().toList();
+      assertThat(seqs).hasSize(3);
+      long middle = seqs.get(1);
+      long newest = seqs.get(2);
+      // These writes never leave the source: the site goes down before the next cycle.
+      RealAgentsRig.write(vm, guest, random, 12);
+      String replicaVmId = wf.status().replicaVmId();
+      rig.killA();
+      List<String> vmsBefore = rig.vmIdsAtB();
+
+      // A point the target does not hold fails the failover; nothing is left behind.
+      wf.failover(new FailoverRequest("job-bad", "unplanned", "latest-app-consistent"));
+      assertThat(rig.awaitJob("job-bad")).isEqualTo("failed");
+      assertThat(rig.store.states("job-bad").get(1).error()).contains("app-consistent");
+      assertThat(rig.await(wf, ItemState.PROTECTED).replicaVmId()).isEqualTo(replicaVmId);
+      assertThat(rig.vmIdsAtB()).containsExactlyInAnyOrderElementsOf(vmsBefore);
+
+      // The operator picks the middle point: the VM that runs holds exactly the source's bytes
+      // then.
+      wf.failover(new FailoverRequest("job-uf", "unplanned", "rp-" + middle));
+      assertThat(rig.awaitJob("job-uf")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.FAILED_OVER);
+      FailoverView running = wf.failedOver();
+      assertThat(running.pointSeq()).isEqualTo(middle);
+      Vm copy = rig.vmAtB(running.vmId());
+      assertThat(copy.getPowerState()).isEqualTo("on");
+      assertThat(copy.getNetworksList()).containsExactly("dr-lan");
+      assertThat(rig.hashOverNbd(copy)).isEqualTo(sourceAt.get(middle));
+      // The replica with its points is untouched and stays off.
+      Vm replica = rig.vmAtB(replicaVmId);
+      assertThat(replica.getPowerState()).isEqualTo("off");
+      assertThat(rig.hashAtB(replica)).isEqualTo(sourceAt.get(newest));
+
+      // R20: the operator changes to the newest point; the running VM is rebuilt at it.
+      wf.changeRecoveryPoint(new AfterFailoverRequest("job-change", "latest"));
+      assertThat(rig.awaitJob("job-change")).isEqualTo("succeeded");
+      FailoverView changed = wf.failedOver();
+      assertThat(changed.pointSeq()).isEqualTo(newest);
+      Vm rebuilt = rig.vmAtB(changed.vmId());
+      assertThat(rig.hashOverNbd(rebuilt)).isEqualTo(sourceAt.get(newest));
+      assertGone(rig, running.vmId());
+
+      // R24: commit keeps the workload at the target for good; the replica and its points go.
+      wf.commit(new AfterFailoverRequest("job-commit", null));
+      ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      assertThat(result.finalState()).isEqualTo(ItemState.COMMITTED);
+      assertGone(rig, replicaVmId);
+      assertThat(rig.vmAtB(changed.vmId()).getPowerState()).isEqualTo("on");
+      assertThat(rig.hashOverNbd(rig.vmAtB(changed.vmId()))).isEqualTo(sourceAt.get(newest));
+      assertThat(rig.store.steps("job-commit"))
+          .containsExactly(
+              "stop-replication:running",
+              "stop-replication:succeeded",
+              "discard-other-points:running",
+              "discard-other-points:succeeded");
+    }
+  }
+
+  private static void assertGone(RealAgentsRig rig, String vmId) {
+    assertThatThrownBy(() -> rig.vmAtB(vmId))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+}
