@@ -6,9 +6,11 @@ import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
 import dev.haven.agent.replication.SourceReplication;
 import dev.haven.agent.replication.TargetReplication;
+import dev.haven.agent.replication.TestVms;
 import dev.haven.agent.service.AgentServiceImpl;
 import dev.haven.agent.service.PeerServiceImpl;
 import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.OverlayExports;
 import dev.haven.agent.vm.RunningDiskExports;
 import dev.haven.agent.vm.VmDisk;
 import dev.haven.agent.vm.VmRecord;
@@ -87,7 +89,11 @@ public final class AgentServer implements AutoCloseable {
       }
     }
     if (serveNbd) {
-      nbd = new NbdServer(new RunningDiskExports(driver));
+      // Test-failover VMs (R27) are served as overlays of the replica at their point.
+      nbd =
+          new NbdServer(
+              new OverlayExports(
+                  driver, new TestVms(driver, store), new RunningDiskExports(driver)));
       int port = nbd.start(config.nbdHost(), config.nbdPort());
       nbdAddress = address(config.nbdHost(), port, config.hostName());
     } else {

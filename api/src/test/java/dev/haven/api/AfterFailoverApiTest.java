@@ -186,4 +186,59 @@ class AfterFailoverApiTest {
     assertThat(reply.text("field")).isEqualTo("recoveryPoint");
     assertThat(jobs()).isEqualTo(before);
   }
+
+  @Test
+  void R27_testFailoverIs202WithATestFailoverJob() throws Exception {
+    String itemId = item("r27-test", ItemState.PROTECTED);
+
+    Http.Reply reply =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/failover",
+                "{\"type\":\"test\",\"recoveryPoint\":\"latest\"}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    assertThat(job(reply.text("jobId")).type()).isEqualTo("test-failover");
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId))
+        .containsExactly(new FailoverRequest(reply.text("jobId"), "test", "latest"));
+  }
+
+  @Test
+  void R27_cleanUpIs202WithTheVerdictAndDrillsAreListed() throws Exception {
+    String itemId = item("r27-clean", ItemState.TEST_FAILOVER);
+
+    Http.Reply reply =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/test-failover-cleanup",
+                "{\"verdict\":\"passed\",\"notes\":\"ok\"}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    assertThat(job(reply.text("jobId")).type()).isEqualTo("test-failover-cleanup");
+    assertThat(FakeProtectedItemWorkflow.OPERATIONS.get(itemId))
+        .containsExactly("test-failover-cleanup:passed");
+    Http.Reply drills = H.http().get("/protected-items/" + itemId + "/drills");
+    assertThat(drills.status()).isEqualTo(200);
+    assertThat(drills.body()).contains("\"verdict\":\"passed\"").contains("\"pointId\":\"rp-4\"");
+  }
+
+  @Test
+  void R27_cleanUpWithoutADrillIs409AndABadVerdictIs400() throws Exception {
+    String itemId = item("r27-none", ItemState.PROTECTED);
+    long before = jobs();
+
+    Http.Reply none = H.http().post("/protected-items/" + itemId + "/test-failover-cleanup", "{}");
+    Http.Reply bad =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/test-failover-cleanup", "{\"verdict\":\"maybe\"}");
+
+    assertThat(none.status()).isEqualTo(409);
+    assertThat(none.text("message"))
+        .isEqualTo(
+            "test-failover-cleanup is not allowed while the item is in state protected;"
+                + " it is allowed in state test-failover");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(jobs()).isEqualTo(before);
+  }
 }

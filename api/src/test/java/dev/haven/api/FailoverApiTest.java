@@ -12,7 +12,6 @@ import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,16 +126,10 @@ class FailoverApiTest {
   }
 
   @Test
-  void R27_testFailoverIsNotAvailableYet() throws Exception {
+  void R17_anUnknownFailoverTypeIs400() throws Exception {
     String itemId = item("r17-kinds", "protected");
     long before = jobs();
 
-    for (String type : List.of("test")) {
-      Http.Reply reply = failover(itemId, "{\"type\":\"" + type + "\"}");
-      assertThat(reply.status()).isEqualTo(400);
-      assertThat(reply.text("field")).isEqualTo("type");
-      assertThat(reply.text("message")).contains("not available yet");
-    }
     Http.Reply unknown = failover(itemId, "{\"type\":\"sideways\"}");
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.text("field")).isEqualTo("type");

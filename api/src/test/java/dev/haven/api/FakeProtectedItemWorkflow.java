@@ -3,6 +3,7 @@ package dev.haven.api;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.AfterFailoverRequest;
+import dev.haven.workflows.protection.DrillReport;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
 import dev.haven.workflows.protection.ItemStatus;
@@ -12,6 +13,7 @@ import dev.haven.workflows.protection.PolicySettings;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionInput;
 import dev.haven.workflows.protection.ProtectionResult;
+import dev.haven.workflows.protection.TestCleanupRequest;
 import dev.haven.workflows.protection.UpdateAccepted;
 import io.temporal.workflow.Workflow;
 import java.util.List;
@@ -173,5 +175,29 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
               + state().apiName()
               + "; it is allowed in state failed-over (workflow)");
     }
+  }
+
+  // --- test failover (R27) ---
+
+  @Override
+  public UpdateAccepted testFailoverCleanup(TestCleanupRequest request) {
+    record("test-failover-cleanup:" + request.verdict());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateTestFailoverCleanup(TestCleanupRequest request) {
+    if (state() != ItemState.TEST_FAILOVER) {
+      throw new IllegalStateException(
+          "test-failover-cleanup is not allowed while the item is in state "
+              + state().apiName()
+              + "; it is allowed in state test-failover (workflow)");
+    }
+  }
+
+  @Override
+  public List<DrillReport> drills() {
+    return List.of(
+        new DrillReport("job-t", "vm-t", "rp-4", 4, 1_000L, 60_000L, "passed", "ok", "job-c"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.haven.activities.agent;
 
+import dev.haven.protocol.CreateTestVmRequest;
 import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.HashDiskRequest;
@@ -212,6 +213,26 @@ public final class AgentActivitiesImpl implements AgentActivities {
         r.getVm().getDisksList().stream().map(Disk::getId).toList(),
         List.copyOf(r.getDiskSha256List()),
         r.getLogsUndone());
+  }
+
+  // --- test failover (R27) ---
+
+  @Override
+  public TestVmCreated createTestVm(TestVmInput in) {
+    CreateTestVmRequest request =
+        CreateTestVmRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setPointId(in.pointId() == null ? "" : in.pointId())
+            .setNetwork(in.network())
+            .build();
+    MaterializeRecoveryPointResponse r =
+        calls.call(
+            "CreateTestVm", in.targetAgent(), COMMAND_DEADLINE, s -> s.createTestVm(request));
+    return new TestVmCreated(
+        r.getVm().getId(),
+        r.getPoint().getId(),
+        r.getPoint().getSeq(),
+        r.getPoint().getCreatedAtMillis());
   }
 
   // --- lifecycle (R9-R16) ---

@@ -7,12 +7,14 @@ import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
 import dev.haven.agent.replication.SourceReplication;
 import dev.haven.agent.replication.TargetReplication;
+import dev.haven.agent.replication.TestVms;
 import dev.haven.agent.vm.FileVmDriver;
 import dev.haven.agent.vm.VmSpec;
 import dev.haven.protocol.AgentInfo;
 import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.CreateTestVmRequest;
 import dev.haven.protocol.CreateVmRequest;
 import dev.haven.protocol.DeleteVmResponse;
 import dev.haven.protocol.GetInfoRequest;
@@ -59,6 +61,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final TargetReplication target;
   private final VmOperations vms;
   private final RecoveryPoints points;
+  private final TestVms tests;
   private final ReplicationStates states;
 
   public AgentServiceImpl(
@@ -79,6 +82,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.target = target;
     this.vms = new VmOperations(driver, store, closeExport);
     this.points = new RecoveryPoints(target);
+    this.tests = new TestVms(driver, store);
     this.states = new ReplicationStates(driver, store);
   }
 
@@ -277,6 +281,23 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                   request.getMode() == MaterializeMode.IN_PLACE,
                   request.getCopyName());
           return RecoveryMessages.materialized(done)
+              .setVm(Messages.vm(done.vm(), nbdAddress.get()))
+              .build();
+        });
+  }
+
+  // --- test failover (R27) ---
+
+  @Override
+  public void createTestVm(
+      CreateTestVmRequest request, StreamObserver<MaterializeRecoveryPointResponse> responses) {
+    Calls.unary(
+        responses,
+        () -> {
+          TestVms.Created done =
+              tests.create(request.getItemId(), request.getPointId(), request.getNetwork());
+          return MaterializeRecoveryPointResponse.newBuilder()
+              .setPoint(Messages.point(done.point()))
               .setVm(Messages.vm(done.vm(), nbdAddress.get()))
               .build();
         });

@@ -22,12 +22,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Asks an item's workflow for a failover (R17) through its {@code failover} Update. The Update's
  * handler only queues the operation and answers, so the request waits for the workflow to accept
- * it, never for the failover to end. Planned and unplanned failover are offered; test failover is
- * not yet.
+ * it, never for the failover to end. Planned, unplanned and test failover are offered.
  */
 public final class FailoverService {
   /** The job type of a planned failover. */
   public static final String PLANNED_JOB = "planned-failover";
+
+  /** The job type of a test failover. */
+  public static final String TEST_JOB = "test-failover";
 
   /** The job type of an unplanned failover. */
   public static final String UNPLANNED_JOB = "unplanned-failover";
@@ -44,12 +46,19 @@ public final class FailoverService {
   private final WorkflowClient workflows;
   private final WorkflowUpdates updates;
   private final AfterFailoverService after;
+  private final TestFailoverService tests;
 
   public FailoverService(Jdbi jdbi, WorkflowClient workflows, ExecutorService calls) {
     this.jdbi = jdbi;
     this.workflows = workflows;
     this.updates = new WorkflowUpdates(workflows, calls);
     this.after = new AfterFailoverService(jdbi, updates);
+    this.tests = new TestFailoverService(jdbi, workflows, updates);
+  }
+
+  /** The clean-up and the reports of test failovers (R27). */
+  public TestFailoverService tests() {
+    return tests;
   }
 
   /** The operator's commit, cancel and change of recovery point after a failover (R20, R24). */
@@ -59,12 +68,8 @@ public final class FailoverService {
 
   /** Fails item {@code itemId} over as {@code body} asks; answers the job that follows it. */
   public ItemJson.Accepted failover(String itemId, ItemJson.Failover body) {
-    boolean planned = body.type().equals("planned");
-    if (!planned && !body.type().equals("unplanned")) {
-      throw ApiException.badRequest(
-          "type",
-          body.type() + " failover is not available yet; planned and unplanned failover are");
-    }
+    // A test failover, like a planned one, starts from a protected item.
+    boolean planned = !body.type().equals("unplanned");
     if (body.alternateHostId() != null) {
       throw ApiException.badRequest(
           "alternateHostId", "failover to an alternate host is not available yet");
@@ -93,7 +98,7 @@ public final class FailoverService {
     Job job =
         new Job(
             jobId,
-            planned ? PLANNED_JOB : UNPLANNED_JOB,
+            jobType(body.type()),
             itemId,
             "queued",
             System.currentTimeMillis(),
@@ -112,6 +117,14 @@ public final class FailoverService {
     }
     LOG.info("{} failover of item {} accepted as job {}", body.type(), itemId, jobId);
     return new ItemJson.Accepted(jobId, null);
+  }
+
+  private static String jobType(String type) {
+    return switch (type) {
+      case "planned" -> PLANNED_JOB;
+      case "unplanned" -> UNPLANNED_JOB;
+      default -> TEST_JOB;
+    };
   }
 
   /** {@code latest} when absent; otherwise a spelling the workflow knows or an existing point. */

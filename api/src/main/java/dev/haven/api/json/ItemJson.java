@@ -37,6 +37,14 @@ public final class ItemJson {
       @Min(value = 0, message = "must be 0 or more (seconds)") Integer autoCommitSeconds) {}
 
   /**
+   * {@code POST /protected-items/{id}/test-failover-cleanup}: the operator's verdict on the drill
+   * and notes, kept in its report (R27).
+   */
+  public record TestCleanup(
+      @Pattern(regexp = "passed|failed", message = "must be passed or failed") String verdict,
+      @Size(max = 2000) String notes) {}
+
+  /**
    * {@code POST /protected-items/{id}/change-recovery-point}: {@code latest}, {@code
    * latest-app-consistent} or a recovery point id (R20).
    */

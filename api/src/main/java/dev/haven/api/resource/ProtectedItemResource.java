@@ -8,6 +8,7 @@ import dev.haven.api.json.ItemJson;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.store.RecoveryPointDao;
+import dev.haven.workflows.protection.DrillReport;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -144,6 +145,21 @@ public class ProtectedItemResource {
   public Response changeRecoveryPoint(
       @PathParam("id") String id, @NotNull @Valid ItemJson.ChangePoint body) {
     return Response.accepted(failover.after().changeRecoveryPoint(id, body)).build();
+  }
+
+  /** Removes the test failover's VM and keeps the drill's report (R27); 202 with the job. */
+  @POST
+  @Path("/{id}/test-failover-cleanup")
+  public Response testFailoverCleanup(
+      @PathParam("id") String id, @Valid ItemJson.TestCleanup body) {
+    return Response.accepted(failover.tests().cleanUp(id, body)).build();
+  }
+
+  /** The item's test failovers (R27), oldest first; a running one comes last. */
+  @GET
+  @Path("/{id}/drills")
+  public List<DrillReport> drills(@PathParam("id") String id) {
+    return failover.tests().drills(id);
   }
 
   private static ItemJson.View view(Handle h, ProtectedItem item, long now) {

@@ -152,6 +152,24 @@ public interface AgentActivities {
    */
   MaterializedPoint materializeRecoveryPoint(MaterializeInput input);
 
+  // --- test failover (R27) ---
+
+  /**
+   * A test VM for an item at its target: {@code pointId} as in {@link MaterializeInput}, attached
+   * only to {@code network}, an isolated network.
+   */
+  record TestVmInput(String itemId, String targetAgent, String pointId, String network) {}
+
+  /** The powered-off test VM and the point its disks hold. */
+  record TestVmCreated(String vmId, String pointId, long seq, long createdAtMillis) {}
+
+  /**
+   * Creates a test VM whose disks are copy-on-write overlays of the replica at a recovery point
+   * (R27): nothing is copied, so it is quick whatever the disks' size, and replication into the
+   * replica goes on. Each attempt makes a new VM; DeleteVm removes it.
+   */
+  TestVmCreated createTestVm(TestVmInput input);
+
   // --- lifecycle (R9-R16) ---
 
   record DeleteVmInput(String agentAddress, String vmId) {}

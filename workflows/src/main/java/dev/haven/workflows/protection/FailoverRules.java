@@ -10,7 +10,8 @@ import java.util.Set;
 final class FailoverRules {
   static final String PLANNED = "planned";
   static final String UNPLANNED = "unplanned";
-  private static final Set<String> KNOWN_TYPES = Set.of(PLANNED, UNPLANNED, "test");
+  static final String TEST = "test";
+  private static final Set<String> KNOWN_TYPES = Set.of(PLANNED, UNPLANNED, TEST);
 
   /** An unplanned failover is for a source that is gone, which often leaves cycles failing. */
   private static final Set<ItemState> UNPLANNED_FROM =
@@ -28,10 +29,6 @@ final class FailoverRules {
       throw new IllegalArgumentException(
           "unknown failover type '" + type + "'; expected planned, unplanned or test");
     }
-    if (!PLANNED.equals(type) && !UNPLANNED.equals(type)) {
-      throw new IllegalArgumentException(
-          "failover type '" + type + "' is not supported yet; planned and unplanned failover are");
-    }
     if (request.autoCommitSeconds() != null && request.autoCommitSeconds() < 0) {
       throw new IllegalArgumentException(
           "autoCommitSeconds must not be negative; it is " + request.autoCommitSeconds());
@@ -42,18 +39,48 @@ final class FailoverRules {
               + s.pendingFailover.jobId()
               + "); wait for it to end");
     }
+    if (s.testVmId != null) {
+      throw new IllegalStateException(
+          "a test failover runs for this item (test VM "
+              + s.testVmId
+              + "); clean it up before another failover");
+    }
     if (UNPLANNED.equals(type) && !UNPLANNED_FROM.contains(s.state)) {
       throw new IllegalStateException(
           "unplanned failover is not allowed while the item is in state "
               + s.state.apiName()
               + "; it is allowed in state protected, paused or error");
     }
-    if (PLANNED.equals(type) && s.state != ItemState.PROTECTED) {
+    if (!UNPLANNED.equals(type) && s.state != ItemState.PROTECTED) {
       throw new IllegalStateException(
           "failover is not allowed while the item is in state "
               + s.state.apiName()
               + "; it is allowed in state "
               + ItemState.PROTECTED.apiName());
+    }
+  }
+
+  /** The clean-up of a test failover: only while one runs, with the operator's verdict. */
+  static void checkCleanup(ProtectionState s, TestCleanupRequest request) {
+    if (request == null || request.jobId() == null || request.jobId().isBlank()) {
+      throw new IllegalArgumentException("a test failover clean-up needs the id of its job");
+    }
+    if (request.verdict() != null && !Set.of("passed", "failed").contains(request.verdict())) {
+      throw new IllegalArgumentException(
+          "verdict must be passed or failed; it is '" + request.verdict() + "'");
+    }
+    if (s.pendingCleanup != null) {
+      throw new IllegalStateException(
+          "a test failover clean-up is already under way (job "
+              + s.pendingCleanup.jobId()
+              + "); wait for it to end");
+    }
+    if (s.testVmId == null) {
+      throw new IllegalStateException(
+          "test-failover-cleanup is not allowed while the item is in state "
+              + s.state.apiName()
+              + "; it is allowed in state "
+              + ItemState.TEST_FAILOVER.apiName());
     }
   }
 }

@@ -99,4 +99,20 @@ public interface ProtectedItemWorkflow {
 
   @UpdateValidatorMethod(updateName = "changeRecoveryPoint")
   void validateChangeRecoveryPoint(AfterFailoverRequest request);
+
+  // --- test failover (R27) ---
+
+  /** Deletes the test failover's VM and keeps the drill's report with the operator's verdict. */
+  @UpdateMethod
+  UpdateAccepted testFailoverCleanup(TestCleanupRequest request);
+
+  @UpdateValidatorMethod(updateName = "testFailoverCleanup")
+  void validateTestFailoverCleanup(TestCleanupRequest request);
+
+  /**
+   * The reports of the test failovers of this item, oldest first; a running drill comes last,
+   * without a clean-up job, duration or verdict yet.
+   */
+  @QueryMethod
+  java.util.List<DrillReport> drills();
 }

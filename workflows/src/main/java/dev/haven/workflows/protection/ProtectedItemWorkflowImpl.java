@@ -25,6 +25,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final PlannedFailoverSaga plannedFailover;
   private final UnplannedFailoverSaga unplannedFailover;
   private final CommitSteps commitSteps;
+  private final TestFailoverSteps testFailover;
   private final LifecycleSteps lifecycle;
   private final int maxCyclesPerRun;
 
@@ -43,6 +44,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     this.plannedFailover = new PlannedFailoverSaga(state, activities, recorder, replication);
     this.unplannedFailover = new UnplannedFailoverSaga(state, activities, recorder);
     this.commitSteps = new CommitSteps(state, activities, recorder, replication, unplannedFailover);
+    this.testFailover = new TestFailoverSteps(state, activities, recorder);
     this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
@@ -67,7 +69,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
       if (cycles >= maxCyclesPerRun || Workflow.getInfo().isContinueAsNewSuggested()) {
         // Let accepted Updates finish first; one that asked for an operation is run, not dropped.
         Workflow.await(Workflow::isEveryHandlerFinished);
-        if (!state.operationQueued()) {
+        // A drill's test VM and report belong to this run; the next one starts after it.
+        if (!state.operationQueued() && !testFailover.running()) {
           log.info("item {} continues as new after {} cycles", state.itemId(), cycles);
           Workflow.continueAsNew(state.nextRunInput());
         }
@@ -91,6 +94,17 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
 
   /** Runs the queued operation; true when the workflow ends (committed or disabled). */
   private boolean runOperation() {
+    if (state.pendingCleanup != null) {
+      testFailover.cleanUp(state.pendingCleanup);
+      state.pendingCleanup = null;
+      return false;
+    }
+    if (state.pendingFailover != null && FailoverRules.TEST.equals(state.pendingFailover.type())) {
+      // A drill leaves protection running: the main loop goes on with its cycles.
+      testFailover.start(state.pendingFailover);
+      state.pendingFailover = null;
+      return false;
+    }
     if (state.pendingFailover != null) {
       FailoverRequest request = state.pendingFailover;
       boolean failedOver =
@@ -221,5 +235,22 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     state.pendingAfter = request;
     state.pendingAfterKind = kind;
     return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public UpdateAccepted testFailoverCleanup(TestCleanupRequest request) {
+    state.pendingCleanup = request;
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateTestFailoverCleanup(TestCleanupRequest request) {
+    FailoverRules.checkCleanup(state, request);
+    LifecycleRules.checkNothingQueued(state);
+  }
+
+  @Override
+  public java.util.List<DrillReport> drills() {
+    return testFailover.reports();
   }
 }

@@ -30,6 +30,12 @@ final class ProtectionState {
 
   String pendingLifecycleKind;
 
+  /** The VM of the test failover that runs now (R27); null between drills. */
+  String testVmId;
+
+  /** The clean-up of a test failover that an accepted Update asked for. */
+  TestCleanupRequest pendingCleanup;
+
   /** What the last failover left running, until a commit or cancel; null before one. */
   FailedOver failedOver;
 
@@ -79,7 +85,7 @@ final class ProtectionState {
 
   /** True while an accepted Update waits for the main loop. */
   boolean operationQueued() {
-    return pendingFailover != null || pendingLifecycle != null;
+    return pendingFailover != null || pendingLifecycle != null || pendingCleanup != null;
   }
 
   /** Cycles stop while paused and after a non-recoverable error, until an operator acts. */

@@ -119,11 +119,11 @@ class PlannedFailoverTest {
   }
 
   @Test
-  void R27_testFailoverIsRejectedForNow() {
+  void R17_anUnknownFailoverTypeIsRejected() {
     ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
     h.awaitState(wf, ItemState.PROTECTED);
 
-    for (String type : List.of("test", "sideways")) {
+    for (String type : List.of("sideways")) {
       assertThatThrownBy(() -> wf.failover(new FailoverRequest(JOB, type, "latest")))
           .isInstanceOf(WorkflowUpdateException.class)
           .cause()

@@ -1,0 +1,96 @@
+package dev.haven.api.core;
+
+import dev.haven.api.error.ApiException;
+import dev.haven.api.json.ItemJson;
+import dev.haven.store.Ids;
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.DrillReport;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.TestCleanupRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The clean-up of a test failover (R27), a job the item's workflow runs after accepting its Update,
+ * and the drill reports that the workflow keeps (point, start, duration, the operator's verdict).
+ */
+public final class TestFailoverService {
+  public static final String CLEANUP_JOB = "test-failover-cleanup";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TestFailoverService.class);
+
+  private final Jdbi jdbi;
+  private final WorkflowClient workflows;
+  private final WorkflowUpdates updates;
+
+  TestFailoverService(Jdbi jdbi, WorkflowClient workflows, WorkflowUpdates updates) {
+    this.jdbi = jdbi;
+    this.workflows = workflows;
+    this.updates = updates;
+  }
+
+  public ItemJson.Accepted cleanUp(String itemId, ItemJson.TestCleanup body) {
+    ProtectedItem item = requireItem(itemId);
+    String allowed = ItemState.TEST_FAILOVER.apiName();
+    if (!item.state().equals(allowed)) {
+      throw ApiException.conflict(
+          "test-failover-cleanup is not allowed while the item is in state "
+              + item.state()
+              + "; it is allowed in state "
+              + allowed);
+    }
+    String jobId = Ids.next("job");
+    String workflowId = ProtectedItemWorkflow.workflowId(itemId);
+    jdbi.useExtension(
+        JobDao.class,
+        d ->
+            d.insert(
+                new Job(
+                    jobId,
+                    CLEANUP_JOB,
+                    itemId,
+                    "queued",
+                    System.currentTimeMillis(),
+                    null,
+                    null,
+                    workflowId,
+                    null)));
+    TestCleanupRequest request =
+        new TestCleanupRequest(
+            jobId, body == null ? null : body.verdict(), body == null ? null : body.notes());
+    try {
+      updates.call(workflowId, "testFailoverCleanup", wf -> wf.testFailoverCleanup(request));
+    } catch (ApiException e) {
+      jdbi.useExtension(JobDao.class, d -> d.delete(jobId));
+      throw e;
+    }
+    LOG.info("test failover clean-up of item {} accepted as job {}", itemId, jobId);
+    return new ItemJson.Accepted(jobId, null);
+  }
+
+  /** The item's drills, oldest first, as its workflow reports them. */
+  public List<DrillReport> drills(String itemId) {
+    requireItem(itemId);
+    try {
+      return workflows
+          .newWorkflowStub(ProtectedItemWorkflow.class, ProtectedItemWorkflow.workflowId(itemId))
+          .drills();
+    } catch (WorkflowNotFoundException e) {
+      throw ApiException.unavailable(
+          "the item's workflow is not running; its drill reports cannot be read now");
+    }
+  }
+
+  private ProtectedItem requireItem(String itemId) {
+    return jdbi.withExtension(ProtectedItemDao.class, d -> d.find(itemId))
+        .orElseThrow(() -> ApiException.notFound("protected item", itemId, null));
+  }
+}
