@@ -241,4 +241,30 @@ class AfterFailoverApiTest {
     assertThat(bad.status()).isEqualTo(400);
     assertThat(jobs()).isEqualTo(before);
   }
+
+  @Test
+  void R19_addressesMustBeIpLiteralsAndReachTheWorkflow() throws Exception {
+    String itemId = item("r19-ip", ItemState.PROTECTED);
+    long before = jobs();
+
+    Http.Reply bad =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/failover",
+                "{\"type\":\"planned\",\"staticIp\":\"db.example.com\"}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.text("field")).isEqualTo("staticIp");
+    assertThat(jobs()).isEqualTo(before);
+
+    Http.Reply ok =
+        H.http()
+            .post(
+                "/protected-items/" + itemId + "/failover",
+                "{\"type\":\"planned\",\"staticIp\":\"10.0.0.9\",\"publicIp\":\"2001:db8::9\"}");
+    assertThat(ok.status()).as(ok.body()).isEqualTo(202);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId))
+        .containsExactly(
+            new FailoverRequest(
+                ok.text("jobId"), "planned", "latest", null, "10.0.0.9", "2001:db8::9"));
+  }
 }

@@ -17,6 +17,7 @@ import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.Role;
 import dev.haven.protocol.SetPowerRequest;
+import dev.haven.protocol.SetVmAddressesRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -233,6 +234,19 @@ public final class AgentActivitiesImpl implements AgentActivities {
         r.getPoint().getId(),
         r.getPoint().getSeq(),
         r.getPoint().getCreatedAtMillis());
+  }
+
+  @Override
+  public AddressesSet setVmAddresses(AddressesInput in) {
+    SetVmAddressesRequest request =
+        SetVmAddressesRequest.newBuilder()
+            .setVmId(in.vmId())
+            .setStaticIp(in.staticIp() == null ? "" : in.staticIp())
+            .setPublicIp(in.publicIp() == null ? "" : in.publicIp())
+            .build();
+    calls.call(
+        "SetVmAddresses", in.agentAddress(), COMMAND_DEADLINE, s -> s.setVmAddresses(request));
+    return new AddressesSet(in.vmId());
   }
 
   // --- lifecycle (R9-R16) ---

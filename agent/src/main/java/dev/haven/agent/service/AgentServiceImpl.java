@@ -36,6 +36,7 @@ import dev.haven.protocol.ResyncDiskRequest;
 import dev.haven.protocol.ResyncProgress;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.SetRecoveryPolicyRequest;
+import dev.haven.protocol.SetVmAddressesRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -301,6 +302,30 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
               .setVm(Messages.vm(done.vm(), nbdAddress.get()))
               .build();
         });
+  }
+
+  @Override
+  public void setVmAddresses(SetVmAddressesRequest request, StreamObserver<Vm> responses) {
+    Calls.unary(
+        responses,
+        () -> {
+          String staticIp = address("static_ip", request.getStaticIp());
+          String publicIp = address("public_ip", request.getPublicIp());
+          driver.setAddresses(request.getVmId(), staticIp, publicIp);
+          return Messages.vm(driver.require(request.getVmId()), nbdAddress.get());
+        });
+  }
+
+  /** An IP literal or null for empty; never a host name, so nothing is looked up. */
+  private static String address(String field, String value) {
+    if (value.isEmpty()) {
+      return null;
+    }
+    if (!com.google.common.net.InetAddresses.isInetAddress(value)) {
+      throw new IllegalArgumentException(
+          field + " must be an IPv4 or IPv6 address; it is '" + value + "'");
+    }
+    return value;
   }
 
   // --- lifecycle (R9-R16) ---

@@ -87,7 +87,9 @@ public final class FileVmDriver implements VmDriver {
             List.copyOf(disks),
             spec.networks() == null ? List.of() : List.copyOf(spec.networks()),
             spec.replicaOfItem() == null ? "" : spec.replicaOfItem(),
-            System.currentTimeMillis());
+            System.currentTimeMillis(),
+            null,
+            null);
     AtomicFiles.writeJson(folder.resolve(VM_FILE), vm);
     vms.put(vmId, vm);
     return vm.toRecord(folder);
@@ -165,6 +167,21 @@ public final class FileVmDriver implements VmDriver {
       vms.put(vmId, vm);
     }
     return vm.toRecord(vmsDir.resolve(vmId));
+  }
+
+  /**
+   * R19: records the static and public address that a failed-over VM is to have in its {@code
+   * vm.json}; null clears one.
+   */
+  public synchronized void setAddresses(String vmId, String staticIp, String publicIp)
+      throws IOException {
+    VmFile vm = vms.get(vmId);
+    if (vm == null) {
+      throw new NotFoundException("VM '" + vmId + "' does not exist");
+    }
+    vm = vm.withAddresses(staticIp, publicIp);
+    AtomicFiles.writeJson(vmsDir.resolve(vmId).resolve(VM_FILE), vm);
+    vms.put(vmId, vm);
   }
 
   /**

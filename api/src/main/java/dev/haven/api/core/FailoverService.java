@@ -92,6 +92,8 @@ public final class FailoverService {
               + "; it is allowed in state protected, paused or error");
     }
     String recoveryPoint = recoveryPoint(jdbi, itemId, body.recoveryPoint());
+    checkAddress("staticIp", body.staticIp());
+    checkAddress("publicIp", body.publicIp());
 
     String jobId = Ids.next("job");
     String workflowId = ProtectedItemWorkflow.workflowId(itemId);
@@ -110,13 +112,27 @@ public final class FailoverService {
     try {
       askWorkflow(
           workflowId,
-          new FailoverRequest(jobId, body.type(), recoveryPoint, body.autoCommitSeconds()));
+          new FailoverRequest(
+              jobId,
+              body.type(),
+              recoveryPoint,
+              body.autoCommitSeconds(),
+              body.staticIp(),
+              body.publicIp()));
     } catch (ApiException e) {
       jdbi.useExtension(JobDao.class, d -> d.delete(jobId));
       throw e;
     }
     LOG.info("{} failover of item {} accepted as job {}", body.type(), itemId, jobId);
     return new ItemJson.Accepted(jobId, null);
+  }
+
+  /** R19: an IP literal, never a host name, so nothing is looked up. */
+  private static void checkAddress(String field, String value) {
+    if (value != null && !com.google.common.net.InetAddresses.isInetAddress(value)) {
+      throw ApiException.badRequest(
+          field, field + " must be an IPv4 or IPv6 address; '" + value + "' is not");
+    }
   }
 
   private static String jobType(String type) {

@@ -24,7 +24,8 @@ public final class ItemJson {
   /**
    * {@code POST /protected-items/{id}/failover}. {@code recoveryPoint} is {@code latest} (the
    * default), {@code latest-app-consistent} or a recovery point id. {@code autoCommitSeconds}, when
-   * set, commits the failover by itself that long after it succeeded (R20).
+   * set, commits the failover by itself that long after it succeeded (R20). {@code staticIp} and
+   * {@code publicIp} (IP literals) are recorded on the VM that runs at the target (R19).
    */
   public record Failover(
       @NotNull
@@ -34,7 +35,9 @@ public final class ItemJson {
           String type,
       @Size(max = 64) String recoveryPoint,
       @Size(max = 64) String alternateHostId,
-      @Min(value = 0, message = "must be 0 or more (seconds)") Integer autoCommitSeconds) {}
+      @Min(value = 0, message = "must be 0 or more (seconds)") Integer autoCommitSeconds,
+      @Size(max = 45) String staticIp,
+      @Size(max = 45) String publicIp) {}
 
   /**
    * {@code POST /protected-items/{id}/test-failover-cleanup}: the operator's verdict on the drill

@@ -3,6 +3,8 @@ package dev.haven.dist.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.haven.dist.client.GuestDiskModel;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
@@ -69,14 +71,18 @@ class UnplannedFailoverRealAgentsTest {
 
       // The operator picks the middle point: the VM that runs holds exactly the source's bytes
       // then.
-      wf.failover(new FailoverRequest("job-uf", "unplanned", "rp-" + middle));
+      wf.failover(
+          new FailoverRequest(
+              "job-uf", "unplanned", "rp-" + middle, null, "10.20.0.5", "203.0.113.9"));
       assertThat(rig.awaitJob("job-uf")).isEqualTo("succeeded");
       rig.await(wf, ItemState.FAILED_OVER);
       FailoverView running = wf.failedOver();
       assertThat(running.pointSeq()).isEqualTo(middle);
       Vm copy = rig.vmAtB(running.vmId());
       assertThat(copy.getPowerState()).isEqualTo("on");
+      // R19: the pairing's network mapping, and the addresses the failover asked for, in vm.json.
       assertThat(copy.getNetworksList()).containsExactly("dr-lan");
+      assertAddresses(rig, copy.getId());
       assertThat(rig.hashOverNbd(copy)).isEqualTo(sourceAt.get(middle));
       // The replica with its points is untouched and stays off.
       Vm replica = rig.vmAtB(replicaVmId);
@@ -90,6 +96,7 @@ class UnplannedFailoverRealAgentsTest {
       assertThat(changed.pointSeq()).isEqualTo(newest);
       Vm rebuilt = rig.vmAtB(changed.vmId());
       assertThat(rig.hashOverNbd(rebuilt)).isEqualTo(sourceAt.get(newest));
+      assertAddresses(rig, rebuilt.getId());
       assertGone(rig, running.vmId());
 
       // R24: commit keeps the workload at the target for good; the replica and its points go.
@@ -106,6 +113,16 @@ class UnplannedFailoverRealAgentsTest {
               "discard-other-points:running",
               "discard-other-points:succeeded");
     }
+  }
+
+  private static void assertAddresses(RealAgentsRig rig, String vmId) throws Exception {
+    JsonNode vmJson =
+        new ObjectMapper()
+            .readTree(
+                rig.configB.dataDir().resolve("vms").resolve(vmId).resolve("vm.json").toFile());
+    assertThat(vmJson.path("staticIp").asText()).isEqualTo("10.20.0.5");
+    assertThat(vmJson.path("publicIp").asText()).isEqualTo("203.0.113.9");
+    assertThat(vmJson.path("networks").get(0).asText()).isEqualTo("dr-lan");
   }
 
   private static void assertGone(RealAgentsRig rig, String vmId) {

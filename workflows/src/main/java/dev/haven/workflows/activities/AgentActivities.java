@@ -170,6 +170,13 @@ public interface AgentActivities {
    */
   TestVmCreated createTestVm(TestVmInput input);
 
+  record AddressesInput(String agentAddress, String vmId, String staticIp, String publicIp) {}
+
+  record AddressesSet(String vmId) {}
+
+  /** R19: records the static and public address a failed-over VM is to have (null for none). */
+  AddressesSet setVmAddresses(AddressesInput input);
+
   // --- lifecycle (R9-R16) ---
 
   record DeleteVmInput(String agentAddress, String vmId) {}

@@ -266,7 +266,7 @@ final class CommitSteps {
           jobId,
           POWER_OFF_PREVIOUS,
           () -> a.agent.setPower(new PowerInput(target.agentAddress(), previous, false)));
-      point = unplanned.startAt(jobId, r.recoveryPoint(), saga);
+      point = unplanned.startAt(jobId, r.recoveryPoint(), f.request, saga);
     } catch (ActivityFailure | ApplicationFailure e) {
       try {
         saga.compensate();

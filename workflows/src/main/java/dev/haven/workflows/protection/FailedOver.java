@@ -19,6 +19,9 @@ final class FailedOver {
   /** The sequence of that point; 0 for a planned failover, which carries every last write. */
   long pointSeq;
 
+  /** The failover's request, whose addresses a rebuilt VM gets too (R19). */
+  FailoverRequest request;
+
   /** When the failover commits by itself (workflow time); null when it waits for the operator. */
   Long autoCommitAtMillis;
 

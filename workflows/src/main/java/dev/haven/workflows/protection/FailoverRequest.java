@@ -6,12 +6,29 @@ package dev.haven.workflows.protection;
  * already exists (the API made it), so the workflow only records its steps. {@code
  * autoCommitSeconds}, when set, commits the failover by itself that long after it succeeded unless
  * the operator commits, cancels or changes the point first (R20); null waits for the operator.
+ * {@code staticIp} and {@code publicIp}, when set, are recorded on the VM that runs at the target
+ * before it starts (R19).
  */
 public record FailoverRequest(
-    String jobId, String type, String recoveryPoint, Integer autoCommitSeconds) {
+    String jobId,
+    String type,
+    String recoveryPoint,
+    Integer autoCommitSeconds,
+    String staticIp,
+    String publicIp) {
 
   /** A failover that waits for the operator's commit. */
   public FailoverRequest(String jobId, String type, String recoveryPoint) {
-    this(jobId, type, recoveryPoint, null);
+    this(jobId, type, recoveryPoint, null, null, null);
+  }
+
+  /** A failover with an optional commit timer and no addresses. */
+  public FailoverRequest(
+      String jobId, String type, String recoveryPoint, Integer autoCommitSeconds) {
+    this(jobId, type, recoveryPoint, autoCommitSeconds, null, null);
+  }
+
+  boolean setsAddresses() {
+    return staticIp != null || publicIp != null;
   }
 }

@@ -82,6 +82,8 @@ final class PlannedFailoverSaga {
             a.agent.stopReplication(new StopInput(s.itemId(), source.agentAddress()));
             return a.agent.stopReplication(new StopInput(s.itemId(), target.agentAddress()));
           });
+      step = FailoverAddresses.SET_ADDRESSES;
+      FailoverAddresses.apply(rec, a, jobId, target.agentAddress(), s.replicaVmId, request);
       step = POWER_ON_REPLICA;
       rec.step(
           jobId,

@@ -50,9 +50,10 @@ final class UnplannedFailoverSaga {
     rec.jobState(jobId, RUNNING, null);
     Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
     try {
-      MaterializedPoint point = startAt(jobId, request.recoveryPoint(), saga);
+      MaterializedPoint point = startAt(jobId, request.recoveryPoint(), request, saga);
       s.failedOver =
           new FailedOver(request.type(), jobId, point.vmId(), point.pointId(), point.seq());
+      s.failedOver.request = request;
     } catch (ActivityFailure | ApplicationFailure e) {
       rollBack(jobId, before, Failures.describe(e), saga);
       return false;
@@ -67,10 +68,12 @@ final class UnplannedFailoverSaga {
   }
 
   /**
-   * Builds the point as a new VM and powers it on, registering the undo of each step before it: the
-   * saga (or the caller's compensation) deletes the copy again. Shared with a change of point.
+   * Builds the point as a new VM, records the addresses {@code addresses} asks for (R19) and powers
+   * it on, registering the undo of each step before it: the saga (or the caller's compensation)
+   * deletes the copy again. Shared with a change of point.
    */
-  MaterializedPoint startAt(String jobId, String recoveryPoint, Saga saga) {
+  MaterializedPoint startAt(
+      String jobId, String recoveryPoint, FailoverRequest addresses, Saga saga) {
     HostRef target = s.input.target();
     MaterializedPoint[] built = new MaterializedPoint[1];
     saga.addCompensation(
@@ -87,6 +90,7 @@ final class UnplannedFailoverSaga {
                 a.hasher.materializeRecoveryPoint(
                     new MaterializeInput(
                         s.itemId(), target.agentAddress(), pointId(recoveryPoint), false, "")));
+    FailoverAddresses.apply(rec, a, jobId, target.agentAddress(), built[0].vmId(), addresses);
     rec.step(
         jobId,
         POWER_ON_REPLICA,

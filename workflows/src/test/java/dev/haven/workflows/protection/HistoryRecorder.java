@@ -21,6 +21,101 @@ class HistoryRecorder {
   static final String PROTECT_TWO_CYCLES_FAILOVER =
       "histories/protect-two-cycles-planned-failover.json";
   static final String LIFECYCLE = "histories/protect-policy-backoff-pause-resume-disable.json";
+  static final String UNPLANNED_CHANGE_COMMIT =
+      "histories/protect-unplanned-failover-change-point-commit.json";
+  static final String DRILL_PLANNED_CANCEL =
+      "histories/protect-test-failover-planned-failover-cancel-disable.json";
+
+  /** Answers for the failover calls that the healthy-agents harness leaves unanswered. */
+  private static void answerFailoverCalls(ProtectionHarness h) {
+    java.util.concurrent.atomic.AtomicInteger copies =
+        new java.util.concurrent.atomic.AtomicInteger();
+    org.mockito.Mockito.doAnswer(
+            inv -> {
+              var in =
+                  (dev.haven.workflows.activities.AgentActivities.MaterializeInput)
+                      inv.getArgument(0);
+              long seq = in.pointId().isEmpty() ? 3 : Long.parseLong(in.pointId().substring(3));
+              return new dev.haven.workflows.activities.AgentActivities.MaterializedPoint(
+                  "rp-" + seq,
+                  seq,
+                  seq * 1000,
+                  false,
+                  "copy-" + copies.incrementAndGet(),
+                  java.util.List.of("c1", "c2"),
+                  java.util.List.of("aa", "bb"),
+                  0);
+            })
+        .when(h.agent)
+        .materializeRecoveryPoint(org.mockito.ArgumentMatchers.any());
+    org.mockito.Mockito.doAnswer(
+            inv ->
+                new dev.haven.workflows.activities.AgentActivities.TestVmCreated(
+                    "test-vm-1", "rp-1", 1, 1000))
+        .when(h.agent)
+        .createTestVm(org.mockito.ArgumentMatchers.any());
+    org.mockito.Mockito.doAnswer(
+            inv -> new dev.haven.workflows.activities.AgentActivities.AddressesSet("vm"))
+        .when(h.agent)
+        .setVmAddresses(org.mockito.ArgumentMatchers.any());
+    org.mockito.Mockito.doAnswer(
+            inv ->
+                new dev.haven.workflows.activities.AgentActivities.DiskResynced(
+                    "d", 16, 1, 4096, 4096, 3))
+        .when(h.agent)
+        .resyncDisk(org.mockito.ArgumentMatchers.any());
+  }
+
+  /**
+   * R17/R19/R20/R24: an unplanned failover to an older point with a static address, a change to the
+   * newest point, then a commit, which ends the workflow.
+   */
+  @Test
+  void recordUnplannedChangeCommit() throws Exception {
+    try (ProtectionHarness h = new ProtectionHarness()) {
+      answerFailoverCalls(h);
+      ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
+      h.awaitState(wf, ItemState.PROTECTED);
+      h.skip(Duration.ofSeconds(ProtectionHarness.COPY_FREQUENCY_SECONDS * 2L + 5));
+      h.awaitStatus(wf, s -> s.lastAppliedSeq() == 3, "two delta cycles");
+      wf.failover(
+          new FailoverRequest("job-uf", "unplanned", "rp-2", null, "10.1.2.3", "203.0.113.7"));
+      h.awaitState(wf, ItemState.FAILED_OVER);
+      wf.changeRecoveryPoint(new AfterFailoverRequest("job-change", "latest"));
+      ProtectionHarness.awaitTrue(() -> h.jobStates("job-change").size() == 2, "the change");
+      // The decision is cleared in the workflow task after its job's last write.
+      ProtectionHarness.sleepRealMillis(500);
+      wf.commit(new AfterFailoverRequest("job-commit", null));
+      WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      write(h, UNPLANNED_CHANGE_COMMIT);
+    }
+  }
+
+  /**
+   * R27/R20: a test failover beside a delta cycle and its clean-up, then a planned failover that is
+   * cancelled (resync, source back on), and a disable that ends the workflow.
+   */
+  @Test
+  void recordDrillPlannedCancel() throws Exception {
+    try (ProtectionHarness h = new ProtectionHarness()) {
+      answerFailoverCalls(h);
+      ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
+      h.awaitState(wf, ItemState.PROTECTED);
+      wf.failover(new FailoverRequest("job-test", "test", "latest"));
+      h.awaitState(wf, ItemState.TEST_FAILOVER);
+      h.skip(Duration.ofSeconds(ProtectionHarness.COPY_FREQUENCY_SECONDS + 5));
+      h.awaitStatus(wf, s -> s.lastAppliedSeq() == 2, "a cycle during the drill");
+      wf.testFailoverCleanup(new TestCleanupRequest("job-clean", "passed", "ok"));
+      h.awaitState(wf, ItemState.PROTECTED);
+      wf.failover(new FailoverRequest("job-pf", "planned", "latest"));
+      h.awaitState(wf, ItemState.FAILED_OVER);
+      wf.cancel(new AfterFailoverRequest("job-cancel", null));
+      h.awaitState(wf, ItemState.PROTECTED);
+      wf.disable(new LifecycleRequest("job-disable", false));
+      WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      write(h, DRILL_PLANNED_CANCEL);
+    }
+  }
 
   /**
    * The lifecycle paths: prerequisites and network check at enable, a policy change, a cycle that

@@ -22,4 +22,16 @@ class HistoryReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.LIFECYCLE, ProtectedItemWorkflowImpl.class);
   }
+
+  @Test
+  void replaysUnplannedFailoverChangePointCommit() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.UNPLANNED_CHANGE_COMMIT, ProtectedItemWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysTestFailoverPlannedFailoverCancelDisable() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.DRILL_PLANNED_CANCEL, ProtectedItemWorkflowImpl.class);
+  }
 }
