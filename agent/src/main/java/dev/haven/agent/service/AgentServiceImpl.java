@@ -7,6 +7,7 @@ import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
 import dev.haven.agent.replication.SourceReplication;
 import dev.haven.agent.replication.TargetReplication;
+import dev.haven.agent.scripts.ScriptRunner;
 import dev.haven.agent.vm.FileVmDriver;
 import dev.haven.agent.vm.VmSpec;
 import dev.haven.protocol.AgentInfo;
@@ -32,6 +33,8 @@ import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.ResyncDiskRequest;
 import dev.haven.protocol.ResyncProgress;
+import dev.haven.protocol.RunScriptRequest;
+import dev.haven.protocol.RunScriptResponse;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.SetRecoveryPolicyRequest;
 import dev.haven.protocol.StartReplicationRequest;
@@ -60,6 +63,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final VmOperations vms;
   private final RecoveryPoints points;
   private final ReplicationStates states;
+  private final ScriptRunner scripts;
 
   public AgentServiceImpl(
       Identity identity,
@@ -80,6 +84,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.vms = new VmOperations(driver, store, closeExport);
     this.points = new RecoveryPoints(target);
     this.states = new ReplicationStates(driver, store);
+    this.scripts = new ScriptRunner(ScriptRunner.folderOf(identity.dataDir()));
   }
 
   @Override
@@ -293,5 +298,12 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                 .setVmId(request.getVmId())
                 .setDeleted(vms.delete(request.getVmId()))
                 .build());
+  }
+
+  @Override
+  public void runScript(RunScriptRequest request, StreamObserver<RunScriptResponse> responses) {
+    Calls.unary(
+        responses,
+        () -> scripts.run(request.getName(), request.getArgsList(), request.getTimeoutSeconds()));
   }
 }
