@@ -25,6 +25,7 @@ CREATE TABLE recovery_plan_runs (
   created_at BIGINT NOT NULL,
   ended_at BIGINT,
   report CLOB,
+  error VARCHAR(4000),
   CONSTRAINT recovery_plan_runs_state_check
     CHECK (state IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'))
 );

@@ -3,7 +3,8 @@ package dev.haven.store;
 /**
  * One run of a recovery plan (R18): what was asked ({@code type}, {@code direction}, {@code
  * recoveryPoint}), the job and workflow that follow it, its state in the job spelling and the
- * report JSON its workflow last projected (null until the workflow first writes it).
+ * report JSON its workflow last projected (null until the workflow first writes it); {@code error}
+ * says why a run was closed from outside its workflow.
  */
 public record PlanRun(
     String id,
@@ -16,4 +17,5 @@ public record PlanRun(
     String state,
     long createdAt,
     Long endedAt,
-    String report) {}
+    String report,
+    String error) {}

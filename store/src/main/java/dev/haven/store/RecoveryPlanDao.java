@@ -15,7 +15,7 @@ public interface RecoveryPlanDao {
   String COLUMNS = "id, name, body, created_at, updated_at";
   String RUN_COLUMNS =
       "id, plan_id, job_id, workflow_id, type, direction, recovery_point, state, created_at,"
-          + " ended_at, report";
+          + " ended_at, report, error";
 
   @SqlUpdate(
       "INSERT INTO recovery_plans ("
@@ -46,7 +46,7 @@ public interface RecoveryPlanDao {
       "INSERT INTO recovery_plan_runs ("
           + RUN_COLUMNS
           + ") VALUES (:id, :planId, :jobId, :workflowId, :type, :direction, :recoveryPoint,"
-          + " :state, :createdAt, :endedAt, :report)")
+          + " :state, :createdAt, :endedAt, :report, :error)")
   void insertRun(@BindMethods PlanRun run);
 
   @SqlQuery("SELECT " + RUN_COLUMNS + " FROM recovery_plan_runs WHERE id = :id")
@@ -80,4 +80,22 @@ public interface RecoveryPlanDao {
       @Bind("state") String state,
       @Bind("endedAt") Long endedAt,
       @Bind("report") String report);
+
+  /** Every run that has not ended, of any plan. */
+  @SqlQuery(
+      "SELECT "
+          + RUN_COLUMNS
+          + " FROM recovery_plan_runs WHERE state IN ('queued', 'running', 'waiting')")
+  List<PlanRun> unfinished();
+
+  /** Closes a run whose workflow is gone, with the reason. */
+  @SqlUpdate(
+      "UPDATE recovery_plan_runs SET state = :state, ended_at = :endedAt, error = :error"
+          + " WHERE id = :id"
+          + " AND state IN ('queued', 'running', 'waiting')")
+  int close(
+      @Bind("id") String id,
+      @Bind("state") String state,
+      @Bind("endedAt") long endedAt,
+      @Bind("error") String error);
 }
