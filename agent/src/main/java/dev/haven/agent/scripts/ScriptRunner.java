@@ -59,9 +59,11 @@ public final class ScriptRunner {
     reader.start();
     boolean finished = process.waitFor(timeout, TimeUnit.SECONDS);
     if (!finished) {
-      // Kill the whole tree: a shell script's children would otherwise keep the pipe open.
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      // Kill the whole tree, the script first (so that a shell does not report its children's
+      // deaths): its children would otherwise keep the output pipe open.
+      List<ProcessHandle> children = process.descendants().toList();
       process.destroyForcibly();
+      children.forEach(ProcessHandle::destroyForcibly);
       process.waitFor(10, TimeUnit.SECONDS);
     }
     reader.join(TimeUnit.SECONDS.toMillis(5));
