@@ -272,9 +272,14 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
   private void finish(String end, String why) {
     endedAt = now();
     error = why;
+    String left = end.equals("cancelled") ? "cancelled" : "skipped";
     for (int g = 0; g < groups.size(); g++) {
       GroupReport group = groups.get(g);
-      String left = end.equals("cancelled") ? "cancelled" : "skipped";
+      if (group.state().equals("running")) {
+        // A group cut short by a cancel: its job step ends with it.
+        String step = "group-" + (g + 1) + "-" + group.name();
+        recordStep(step, end.equals("cancelled") ? "cancelled" : "failed", why);
+      }
       groups.set(
           g,
           new GroupReport(
@@ -283,16 +288,24 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
               group.startedAt(),
               unfinished(group.state()) && group.startedAt() != null ? endedAt : group.endedAt(),
               group.pre().stream().map(a -> close(a, left)).toList(),
-              group.members().stream()
-                  .map(
-                      r ->
-                          unfinished(r.state())
-                              ? r.with(left, r.itemId(), r.jobId(), r.error())
-                              : r)
-                  .toList(),
+              group.members().stream().map(r -> unfinished(r.state()) ? left(r, left) : r).toList(),
               group.post().stream().map(a -> close(a, left)).toList()));
     }
     moveTo(end);
+  }
+
+  /**
+   * A member the run did not see to its end. One whose failover had started keeps going: the item's
+   * saga is not cut short, and the report says where to follow it.
+   */
+  private static MemberReport left(MemberReport member, String left) {
+    String why =
+        member.state().equals("running")
+            ? "the run ended while this failover ran; job "
+                + member.jobId()
+                + " finishes on its own"
+            : member.error();
+    return member.with(left, member.itemId(), member.jobId(), why);
   }
 
   private ActionReport close(ActionReport action, String left) {
