@@ -19,6 +19,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
     name = "plans",
+    mixinStandardHelpOptions = true,
     description = "List, submit and run recovery plans over the API.",
     subcommands = {
       PlansCommand.ListPlans.class,
