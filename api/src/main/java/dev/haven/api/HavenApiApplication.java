@@ -5,7 +5,9 @@ import dev.haven.api.core.AgentGateway;
 import dev.haven.api.core.FailoverService;
 import dev.haven.api.core.ItemReconciler;
 import dev.haven.api.core.LifecycleService;
+import dev.haven.api.core.PlanRunReconciler;
 import dev.haven.api.core.ProtectionService;
+import dev.haven.api.core.RecoveryPlanService;
 import dev.haven.api.core.VmDirectory;
 import dev.haven.api.core.WorkflowUpdates;
 import dev.haven.api.error.ApiExceptionMapper;
@@ -18,6 +20,7 @@ import dev.haven.api.resource.JobResource;
 import dev.haven.api.resource.PairingResource;
 import dev.haven.api.resource.PolicyResource;
 import dev.haven.api.resource.ProtectedItemResource;
+import dev.haven.api.resource.RecoveryPlanResource;
 import dev.haven.api.resource.SiteResource;
 import dev.haven.api.resource.VmResource;
 import dev.haven.protocol.client.AgentChannels;
@@ -128,6 +131,7 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
                 lifecycle,
                 Clock.systemUTC()));
     env.jersey().register(new JobResource(jdbi));
+    env.jersey().register(new RecoveryPlanResource(new RecoveryPlanService(jdbi, workflows)));
 
     env.jersey().register(new ApiExceptionMapper());
     env.jersey().register(new JsonExceptionMapper());
@@ -136,6 +140,7 @@ public class HavenApiApplication extends Application<HavenApiConfiguration> {
     env.jersey().register(new UnexpectedExceptionMapper());
 
     env.lifecycle().manage(new ItemReconciler(jdbi, workflows));
+    env.lifecycle().manage(new PlanRunReconciler(jdbi, workflows));
     env.lifecycle()
         .addServerLifecycleListener(
             started -> {

@@ -4,6 +4,7 @@ import dev.haven.dist.commands.AgentCommand;
 import dev.haven.dist.commands.ApiCommand;
 import dev.haven.dist.commands.CertsCommand;
 import dev.haven.dist.commands.DemoCommand;
+import dev.haven.dist.commands.PlansCommand;
 import dev.haven.dist.commands.StandaloneCommand;
 import dev.haven.dist.commands.TemporalCommand;
 import dev.haven.dist.commands.WorkerCommand;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       ApiCommand.class,
       DemoCommand.class,
+      PlansCommand.class,
       CertsCommand.class
     })
 public final class HavenCli implements Runnable {

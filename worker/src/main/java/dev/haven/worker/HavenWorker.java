@@ -3,6 +3,9 @@ package dev.haven.worker;
 import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.model.TaskQueues;
+import dev.haven.workflows.plans.MemberFailoverWorkflowImpl;
+import dev.haven.workflows.plans.PlanActivities;
+import dev.haven.workflows.plans.RecoveryPlanWorkflowImpl;
 import dev.haven.workflows.protection.ProtectedItemWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -21,10 +24,25 @@ public final class HavenWorker {
    */
   public static WorkerFactory start(
       WorkflowClient client, AgentActivities agent, StoreActivities store) {
+    return start(client, agent, store, null);
+  }
+
+  /**
+   * As {@link #start(WorkflowClient, AgentActivities, StoreActivities)}, with the activities of
+   * recovery plans (R18) when {@code plans} is not null.
+   */
+  public static WorkerFactory start(
+      WorkflowClient client, AgentActivities agent, StoreActivities store, PlanActivities plans) {
     WorkerFactory factory = WorkerFactory.newInstance(client);
     Worker worker = factory.newWorker(TaskQueues.HAVEN);
-    worker.registerWorkflowImplementationTypes(ProtectedItemWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        ProtectedItemWorkflowImpl.class,
+        RecoveryPlanWorkflowImpl.class,
+        MemberFailoverWorkflowImpl.class);
     worker.registerActivitiesImplementations(agent, store);
+    if (plans != null) {
+      worker.registerActivitiesImplementations(plans);
+    }
     factory.start();
     return factory;
   }

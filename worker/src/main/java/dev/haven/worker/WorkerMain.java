@@ -1,6 +1,8 @@
 package dev.haven.worker;
 
 import dev.haven.activities.agent.AgentActivitiesImpl;
+import dev.haven.activities.agent.AgentScripts;
+import dev.haven.activities.plans.PlanActivitiesImpl;
 import dev.haven.activities.store.StoreActivitiesImpl;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.store.HavenStore;
@@ -12,6 +14,7 @@ import io.temporal.worker.WorkerFactory;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,11 +49,15 @@ public final class WorkerMain {
             service,
             WorkflowClientOptions.newBuilder().setNamespace(config.temporal().namespace()).build());
     AgentChannels channels = new AgentChannels(config.tlsFiles().channelCredentials());
-    StoreActivitiesImpl store =
-        new StoreActivitiesImpl(
-            HavenStore.open(
-                config.database().url(), config.database().user(), config.database().password()));
-    WorkerFactory factory = HavenWorker.start(client, new AgentActivitiesImpl(channels), store);
+    Jdbi jdbi =
+        HavenStore.open(
+            config.database().url(), config.database().user(), config.database().password());
+    WorkerFactory factory =
+        HavenWorker.start(
+            client,
+            new AgentActivitiesImpl(channels),
+            new StoreActivitiesImpl(jdbi),
+            new PlanActivitiesImpl(jdbi, client, new AgentScripts(channels)));
     log.info(
         "Haven worker polls {} in namespace {}",
         config.temporal().target(),

@@ -8,6 +8,7 @@ import dev.haven.agent.replication.ReplicationStateStore;
 import dev.haven.agent.replication.SourceReplication;
 import dev.haven.agent.replication.TargetReplication;
 import dev.haven.agent.replication.TestVms;
+import dev.haven.agent.scripts.ScriptRunner;
 import dev.haven.agent.vm.FileVmDriver;
 import dev.haven.agent.vm.VmSpec;
 import dev.haven.protocol.AgentInfo;
@@ -34,6 +35,8 @@ import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.ResyncDiskRequest;
 import dev.haven.protocol.ResyncProgress;
+import dev.haven.protocol.RunScriptRequest;
+import dev.haven.protocol.RunScriptResponse;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.SetRecoveryPolicyRequest;
 import dev.haven.protocol.SetVmAddressesRequest;
@@ -64,6 +67,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final RecoveryPoints points;
   private final TestVms tests;
   private final ReplicationStates states;
+  private final ScriptRunner scripts;
 
   public AgentServiceImpl(
       Identity identity,
@@ -85,6 +89,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.points = new RecoveryPoints(target);
     this.tests = new TestVms(driver, store);
     this.states = new ReplicationStates(driver, store);
+    this.scripts = new ScriptRunner(ScriptRunner.folderOf(identity.dataDir()));
   }
 
   @Override
@@ -339,5 +344,12 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                 .setVmId(request.getVmId())
                 .setDeleted(vms.delete(request.getVmId()))
                 .build());
+  }
+
+  @Override
+  public void runScript(RunScriptRequest request, StreamObserver<RunScriptResponse> responses) {
+    Calls.unary(
+        responses,
+        () -> scripts.run(request.getName(), request.getArgsList(), request.getTimeoutSeconds()));
   }
 }

@@ -1,6 +1,8 @@
 package dev.haven.dist.standalone;
 
 import dev.haven.activities.agent.AgentActivitiesImpl;
+import dev.haven.activities.agent.AgentScripts;
+import dev.haven.activities.plans.PlanActivitiesImpl;
 import dev.haven.activities.store.StoreActivitiesImpl;
 import dev.haven.agent.AgentConfig;
 import dev.haven.agent.AgentServer;
@@ -104,7 +106,11 @@ public final class StandaloneStack implements AutoCloseable {
         WorkflowClient.newInstance(
             stubs, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
     WorkerFactory factory =
-        HavenWorker.start(client, new AgentActivitiesImpl(channels), new StoreActivitiesImpl(jdbi));
+        HavenWorker.start(
+            client,
+            new AgentActivitiesImpl(channels),
+            new StoreActivitiesImpl(jdbi),
+            new PlanActivitiesImpl(jdbi, client, new AgentScripts(channels)));
     started.push(
         () -> {
           factory.shutdown();

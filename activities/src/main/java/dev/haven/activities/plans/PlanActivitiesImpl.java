@@ -1,0 +1,236 @@
+package dev.haven.activities.plans;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.haven.activities.agent.AgentScripts;
+import dev.haven.store.Ids;
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.Pairing;
+import dev.haven.store.PairingDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.store.RecoveryPlanDao;
+import dev.haven.store.RecoveryPointDao;
+import dev.haven.workflows.plans.PlanActivities;
+import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import io.temporal.activity.Activity;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The plan run's reach outside its workflow (R18): the store (members, jobs, the run's report), the
+ * item workflows (their failover Update) and the agents (scripts).
+ */
+public final class PlanActivitiesImpl implements PlanActivities {
+  /** Direction names of the API: which site an item must be active at to fail over. */
+  public static final String PRIMARY_TO_SECONDARY = "primary-to-secondary";
+
+  public static final String SECONDARY_TO_PRIMARY = "secondary-to-primary";
+
+  /** How long the failover Update may take to be accepted. */
+  static final long UPDATE_WAIT_SECONDS = 20;
+
+  /** How often a followed job is read. */
+  static final long POLL_MILLIS = 1_000;
+
+  private final Jdbi jdbi;
+  private final WorkflowClient workflows;
+  private final AgentScripts scripts;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public PlanActivitiesImpl(Jdbi jdbi, WorkflowClient workflows, AgentScripts scripts) {
+    this.jdbi = jdbi;
+    this.workflows = workflows;
+    this.scripts = scripts;
+  }
+
+  @Override
+  public MembersResolved resolveMembers(ResolveInput in) {
+    return jdbi.withHandle(
+        h -> {
+          List<ProtectedItem> items = h.attach(ProtectedItemDao.class).list();
+          PairingDao pairings = h.attach(PairingDao.class);
+          List<MemberTarget> out = new ArrayList<>();
+          for (String vm : in.vmIds()) {
+            Optional<ProtectedItem> item =
+                items.stream()
+                    .filter(i -> vm.equals(i.vmId()) || vm.equals(i.replicaVmId()))
+                    .filter(i -> !i.state().equals("disabled"))
+                    .max(Comparator.comparingLong(ProtectedItem::createdAt));
+            if (item.isEmpty()) {
+              out.add(new MemberTarget(vm, null, "the VM is not protected"));
+              continue;
+            }
+            ProtectedItem found = item.get();
+            Pairing pairing = pairings.find(found.pairingId()).orElseThrow();
+            String active =
+                found.activeSiteId() != null ? found.activeSiteId() : pairing.sourceSiteId();
+            String expected =
+                SECONDARY_TO_PRIMARY.equals(in.direction())
+                    ? pairing.targetSiteId()
+                    : pairing.sourceSiteId();
+            if (!active.equals(expected)) {
+              out.add(
+                  new MemberTarget(
+                      vm,
+                      null,
+                      "item "
+                          + found.id()
+                          + " is active at site "
+                          + active
+                          + ", not at the site that "
+                          + in.direction()
+                          + " fails over from"));
+            } else {
+              out.add(new MemberTarget(vm, found.id(), null));
+            }
+          }
+          return new MembersResolved(out);
+        });
+  }
+
+  @Override
+  public FailoverStarted startFailover(StartFailoverInput in) {
+    String workflowId = ProtectedItemWorkflow.workflowId(in.itemId());
+    long now = System.currentTimeMillis();
+    Optional<Job> existing = jdbi.withExtension(JobDao.class, d -> d.find(in.jobId()));
+    if (existing.isPresent() && !existing.get().state().equals("queued")) {
+      // A retry after the Update went through: the item's workflow already runs the job.
+      Job job = existing.get();
+      return new FailoverStarted(job.id(), job.createdAt());
+    }
+    if (existing.isEmpty()) {
+      Job job =
+          new Job(
+              in.jobId(),
+              in.type() + "-failover",
+              in.itemId(),
+              "queued",
+              now,
+              null,
+              null,
+              workflowId,
+              null);
+      jdbi.useExtension(JobDao.class, d -> d.insert(job));
+    }
+    long createdAt = existing.map(Job::createdAt).orElse(now);
+    ProtectedItemWorkflow item = workflows.newWorkflowStub(ProtectedItemWorkflow.class, workflowId);
+    FailoverRequest request = new FailoverRequest(in.jobId(), in.type(), in.recoveryPoint());
+    CompletableFuture<?> update = CompletableFuture.supplyAsync(() -> item.failover(request));
+    try {
+      update.get(UPDATE_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApplicationFailure.newFailure("interrupted while asking " + workflowId, "Interrupted");
+    } catch (TimeoutException e) {
+      update.cancel(true);
+      throw ApplicationFailure.newFailure(
+          "the item's workflow "
+              + workflowId
+              + " did not accept the failover within "
+              + UPDATE_WAIT_SECONDS
+              + " s",
+          "WorkflowUnavailable");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (jobMoved(in.jobId())) {
+        return new FailoverStarted(in.jobId(), createdAt);
+      }
+      if (cause instanceof WorkflowUpdateException refused) {
+        jdbi.useExtension(JobDao.class, d -> d.delete(in.jobId()));
+        Throwable why = refused.getCause();
+        String message =
+            why instanceof ApplicationFailure a ? a.getOriginalMessage() : String.valueOf(why);
+        throw ApplicationFailure.newNonRetryableFailure(
+            "item " + in.itemId() + " refused the failover: " + message, "FailoverRefused");
+      }
+      throw ApplicationFailure.newFailure(
+          "could not ask " + workflowId + " for the failover: " + cause, "WorkflowUnavailable");
+    }
+    return new FailoverStarted(in.jobId(), createdAt);
+  }
+
+  private boolean jobMoved(String jobId) {
+    return jdbi.withExtension(JobDao.class, d -> d.find(jobId))
+        .map(j -> !j.state().equals("queued"))
+        .orElse(false);
+  }
+
+  @Override
+  public JobEnded awaitJob(AwaitJobInput in) {
+    while (true) {
+      Job job =
+          jdbi.withExtension(JobDao.class, d -> d.find(in.jobId()))
+              .orElseThrow(
+                  () ->
+                      ApplicationFailure.newNonRetryableFailure(
+                          "job " + in.jobId() + " does not exist", "JobNotFound"));
+      if (JobDao.TERMINAL_STATES.contains(job.state())) {
+        return ended(in.itemId(), job);
+      }
+      // Heartbeating also delivers a cancelled run's request to stop following.
+      Activity.getExecutionContext().heartbeat(job.state());
+      try {
+        Thread.sleep(POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw ApplicationFailure.newFailure(
+            "interrupted while following " + in.jobId(), "Interrupted");
+      }
+    }
+  }
+
+  private JobEnded ended(String itemId, Job job) {
+    return jdbi.withHandle(
+        h -> {
+          ProtectedItem item = h.attach(ProtectedItemDao.class).find(itemId).orElse(null);
+          String point = null;
+          Long pointAt = null;
+          if (item != null && item.lastAppliedSeq() != null) {
+            long seq = item.lastAppliedSeq();
+            point = Ids.recoveryPoint(seq);
+            pointAt =
+                h.attach(RecoveryPointDao.class)
+                    .findBySeq(itemId, seq)
+                    .map(p -> p.createdAt())
+                    .orElse(item.lastRecoveryPointAt());
+          }
+          return new JobEnded(
+              job.id(), job.state(), job.error(), job.startedAt(), job.endedAt(), point, pointAt);
+        });
+  }
+
+  @Override
+  public ScriptRan runScript(ScriptInput in) {
+    return scripts.run(in);
+  }
+
+  @Override
+  public Recorded recordRun(RunRecord record) {
+    String report;
+    try {
+      report = json.writeValueAsString(record.report());
+    } catch (JsonProcessingException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the report of run " + record.runId() + " cannot be written: " + e.getMessage(),
+          "BadReport");
+    }
+    int rows =
+        jdbi.withExtension(
+            RecoveryPlanDao.class,
+            d -> d.recordRun(record.runId(), record.state(), record.endedAtMillis(), report));
+    return new Recorded(rows > 0);
+  }
+}

@@ -1,0 +1,433 @@
+package dev.haven.api.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.haven.api.error.ApiException;
+import dev.haven.api.json.PlanJson;
+import dev.haven.api.json.Times;
+import dev.haven.store.Host;
+import dev.haven.store.HostDao;
+import dev.haven.store.Ids;
+import dev.haven.store.Job;
+import dev.haven.store.JobDao;
+import dev.haven.store.PlanRun;
+import dev.haven.store.RecoveryPlan;
+import dev.haven.store.RecoveryPlanDao;
+import dev.haven.workflows.model.TaskQueues;
+import dev.haven.workflows.plans.PlanAction;
+import dev.haven.workflows.plans.PlanGroup;
+import dev.haven.workflows.plans.PlanRunInput;
+import dev.haven.workflows.plans.PlanSpec;
+import dev.haven.workflows.plans.RecoveryPlanWorkflow;
+import dev.haven.workflows.plans.ResumeRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recovery plans (R18): storing validated plans, starting a run as workflow {@code plan/<runId>},
+ * releasing its manual steps, cancelling it and showing its report. A run's job and row exist
+ * before its workflow starts, so {@code GET /jobs/{id}} and the run's report answer at once.
+ */
+public final class RecoveryPlanService {
+  /** The job type of a plan run. */
+  public static final String RUN_JOB = "recovery-plan-failover";
+
+  static final Set<String> TYPES = Set.of("planned", "unplanned", "test");
+  static final Set<String> DIRECTIONS = Set.of("primary-to-secondary", "secondary-to-primary");
+  static final Set<String> RUN_ENDS = Set.of("succeeded", "failed", "cancelled");
+
+  private static final Logger LOG = LoggerFactory.getLogger(RecoveryPlanService.class);
+
+  private final Jdbi jdbi;
+  private final WorkflowClient workflows;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public RecoveryPlanService(Jdbi jdbi, WorkflowClient workflows) {
+    this.jdbi = jdbi;
+    this.workflows = workflows;
+  }
+
+  public List<PlanJson.View> list() {
+    return jdbi.withExtension(
+        RecoveryPlanDao.class, d -> d.list().stream().map(this::view).toList());
+  }
+
+  public PlanJson.View get(String id) {
+    return view(find(id));
+  }
+
+  /** Validates and stores a new plan; nothing is stored when the plan is refused. */
+  public PlanJson.View create(PlanJson.Plan body) {
+    return jdbi.inTransaction(
+        h -> {
+          PlanJson.Plan plan = PlanValidator.validate(h, body);
+          RecoveryPlanDao plans = h.attach(RecoveryPlanDao.class);
+          if (plans.findByName(plan.name()).isPresent()) {
+            throw ApiException.conflict("a recovery plan named '" + plan.name() + "' exists");
+          }
+          long now = System.currentTimeMillis();
+          RecoveryPlan stored =
+              new RecoveryPlan(Ids.next("plan"), plan.name(), write(plan), now, now);
+          plans.insert(stored);
+          return view(stored);
+        });
+  }
+
+  /** Replaces a plan's groups and name; runs that started keep the plan they started with. */
+  public PlanJson.View update(String id, PlanJson.Plan body) {
+    return jdbi.inTransaction(
+        h -> {
+          RecoveryPlanDao plans = h.attach(RecoveryPlanDao.class);
+          RecoveryPlan old =
+              plans.find(id).orElseThrow(() -> ApiException.notFound("recovery plan", id, null));
+          PlanJson.Plan plan = PlanValidator.validate(h, body);
+          plans
+              .findByName(plan.name())
+              .filter(other -> !other.id().equals(id))
+              .ifPresent(
+                  other -> {
+                    throw ApiException.conflict(
+                        "a recovery plan named '" + plan.name() + "' exists");
+                  });
+          RecoveryPlan stored =
+              new RecoveryPlan(
+                  id, plan.name(), write(plan), old.createdAt(), System.currentTimeMillis());
+          plans.update(stored);
+          return view(stored);
+        });
+  }
+
+  /** Deletes a plan and its runs' reports; refused while a run of it has not ended. */
+  public void delete(String id) {
+    jdbi.useTransaction(
+        h -> {
+          RecoveryPlanDao plans = h.attach(RecoveryPlanDao.class);
+          plans.find(id).orElseThrow(() -> ApiException.notFound("recovery plan", id, null));
+          if (plans.unfinishedRuns(id) > 0) {
+            throw ApiException.conflict(
+                "recovery plan " + id + " has a run that has not ended; cancel it first");
+          }
+          plans.delete(id);
+        });
+  }
+
+  /** Starts a run of the plan: 202 with its job and run ids. */
+  public PlanJson.Accepted failover(String planId, PlanJson.Failover body) {
+    if (body == null) {
+      throw ApiException.badRequest(null, "the request needs {type, direction, recoveryPoint}");
+    }
+    String type = body.type() == null ? "planned" : body.type();
+    if (!TYPES.contains(type)) {
+      throw ApiException.badRequest(
+          "type", "type must be planned, unplanned or test, not '" + type + "'");
+    }
+    String direction = body.direction() == null ? "primary-to-secondary" : body.direction();
+    if (!DIRECTIONS.contains(direction)) {
+      throw ApiException.badRequest(
+          "direction",
+          "direction must be primary-to-secondary or secondary-to-primary, not '"
+              + direction
+              + "'");
+    }
+    String point = body.recoveryPoint() == null ? "latest" : body.recoveryPoint();
+    if (!point.equals("latest") && !point.equals("latest-app-consistent")) {
+      throw ApiException.badRequest(
+          "recoveryPoint",
+          "a plan's recoveryPoint must be latest or latest-app-consistent (a point id belongs to"
+              + " one VM); '"
+              + point
+              + "' is neither");
+    }
+    String runId = Ids.next("run");
+    String jobId = Ids.next("job");
+    String workflowId = RecoveryPlanWorkflow.workflowId(runId);
+    PlanRunInput input =
+        jdbi.inTransaction(
+            h -> {
+              RecoveryPlanDao plans = h.attach(RecoveryPlanDao.class);
+              RecoveryPlan plan =
+                  plans
+                      .find(planId)
+                      .orElseThrow(() -> ApiException.notFound("recovery plan", planId, null));
+              if (plans.unfinishedRuns(planId) > 0) {
+                throw ApiException.conflict(
+                    "recovery plan " + planId + " has a run that has not ended; one run at a time");
+              }
+              long now = System.currentTimeMillis();
+              h.attach(JobDao.class)
+                  .insert(
+                      new Job(jobId, RUN_JOB, null, "queued", now, null, null, workflowId, null));
+              plans.insertRun(
+                  new PlanRun(
+                      runId,
+                      planId,
+                      jobId,
+                      workflowId,
+                      type,
+                      direction,
+                      point,
+                      "queued",
+                      now,
+                      null,
+                      null,
+                      null));
+              return new PlanRunInput(runId, jobId, type, direction, point, spec(h, plan));
+            });
+    try {
+      RecoveryPlanWorkflow run =
+          workflows.newWorkflowStub(
+              RecoveryPlanWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.HAVEN)
+                  .setWorkflowId(workflowId)
+                  .build());
+      WorkflowClient.start(run::run, input);
+    } catch (RuntimeException e) {
+      jdbi.useTransaction(
+          h -> {
+            h.attach(RecoveryPlanDao.class).deleteRun(runId);
+            h.attach(JobDao.class).delete(jobId);
+          });
+      LOG.warn("run {} of plan {} could not start", runId, planId, e);
+      throw ApiException.unavailable("the plan's run could not start: " + Failures.reason(e));
+    }
+    LOG.info("{} run {} of plan {} started as job {}", type, runId, planId, jobId);
+    return new PlanJson.Accepted(jobId, runId);
+  }
+
+  /** Releases manual step {@code stepId} of a run that waits for it (or will). */
+  public PlanJson.Accepted resume(String planId, String runId, PlanJson.Resume body) {
+    if (body == null || body.stepId() == null || body.stepId().isBlank()) {
+      throw ApiException.badRequest("stepId", "stepId names the manual step to release");
+    }
+    PlanRun run = unfinishedRun(planId, runId, "resumed");
+    JsonNode action = action(run, body.stepId());
+    if (action == null || !action.path("kind").asText().equals("manual")) {
+      throw ApiException.badRequest(
+          "stepId", "run " + runId + " has no manual step '" + body.stepId() + "'");
+    }
+    String state = action.path("state").asText();
+    if (!state.equals("waiting") && !state.equals("pending")) {
+      throw ApiException.conflict(
+          "manual step '"
+              + body.stepId()
+              + "' is "
+              + state
+              + "; only a waiting or pending step"
+              + " can be released");
+    }
+    workflows
+        .newWorkflowStub(RecoveryPlanWorkflow.class, run.workflowId())
+        .resume(new ResumeRequest(body.stepId()));
+    return new PlanJson.Accepted(run.jobId(), runId);
+  }
+
+  /** Cancels a run: nothing new starts; failovers already under way finish on their own. */
+  public PlanJson.Accepted cancel(String planId, String runId) {
+    PlanRun run = unfinishedRun(planId, runId, "cancelled");
+    workflows.newUntypedWorkflowStub(run.workflowId()).cancel();
+    return new PlanJson.Accepted(run.jobId(), runId);
+  }
+
+  public List<PlanJson.RunSummary> runs(String planId) {
+    find(planId);
+    return jdbi.withExtension(
+        RecoveryPlanDao.class,
+        d ->
+            d.runs(planId).stream()
+                .map(
+                    r ->
+                        new PlanJson.RunSummary(
+                            r.id(),
+                            r.jobId(),
+                            r.type(),
+                            r.direction(),
+                            r.recoveryPoint(),
+                            r.state(),
+                            Times.iso(r.createdAt()),
+                            Times.iso(r.endedAt())))
+                .toList());
+  }
+
+  /**
+   * The run's report: per group the actions (result, exit code, output) and the VMs (outcome,
+   * recovery point, data-loss window, durations), times in ISO-8601 UTC.
+   */
+  public JsonNode report(String planId, String runId) {
+    PlanRun run = run(planId, runId);
+    ObjectNode out = json.createObjectNode();
+    out.put("runId", run.id());
+    out.put("planId", run.planId());
+    out.put("jobId", run.jobId());
+    out.put("workflowId", run.workflowId());
+    out.put("type", run.type());
+    out.put("direction", run.direction());
+    out.put("recoveryPoint", run.recoveryPoint());
+    out.put("state", run.state());
+    out.put("createdAt", Times.iso(run.createdAt()));
+    out.put("endedAt", Times.iso(run.endedAt()));
+    if (run.report() != null) {
+      JsonNode report = readTree(run.report());
+      out.put(
+          "startedAt",
+          Times.iso(report.path("startedAt").isNumber() ? report.get("startedAt").asLong() : null));
+      out.put(
+          "error", report.path("error").isTextual() ? report.get("error").asText() : run.error());
+      out.put("warnings", report.path("warnings").asInt());
+      out.set("groups", isoTimes(report.path("groups")));
+    } else {
+      out.put("error", run.error());
+      out.set("groups", json.createArrayNode());
+    }
+    return out;
+  }
+
+  private PlanRun run(String planId, String runId) {
+    PlanRun run =
+        jdbi.withExtension(RecoveryPlanDao.class, d -> d.findRun(runId))
+            .filter(r -> r.planId().equals(planId))
+            .orElseThrow(() -> ApiException.notFound("run", runId, null));
+    return run;
+  }
+
+  private PlanRun unfinishedRun(String planId, String runId, String what) {
+    PlanRun run = run(planId, runId);
+    if (RUN_ENDS.contains(run.state())) {
+      throw ApiException.conflict(
+          "run " + runId + " has ended (" + run.state() + "); only a running run can be " + what);
+    }
+    return run;
+  }
+
+  private JsonNode action(PlanRun run, String stepId) {
+    if (run.report() == null) {
+      return null;
+    }
+    for (JsonNode group : readTree(run.report()).path("groups")) {
+      for (String phase : List.of("pre", "post")) {
+        for (JsonNode action : group.path(phase)) {
+          if (action.path("id").asText().equals(stepId)) {
+            return action;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Fields named {@code …At} that hold epoch milliseconds become ISO-8601 strings. */
+  private JsonNode isoTimes(JsonNode node) {
+    JsonNode copy = node.deepCopy();
+    convert(copy);
+    return copy;
+  }
+
+  private static void convert(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+      List<Map.Entry<String, JsonNode>> entries = new java.util.ArrayList<>();
+      fields.forEachRemaining(entries::add);
+      for (Map.Entry<String, JsonNode> e : entries) {
+        if (e.getKey().endsWith("At") && e.getValue().isNumber()) {
+          object.put(e.getKey(), Times.iso(e.getValue().asLong()));
+        } else {
+          convert(e.getValue());
+        }
+      }
+    } else if (node.isArray()) {
+      node.forEach(RecoveryPlanService::convert);
+    }
+  }
+
+  private RecoveryPlan find(String id) {
+    return jdbi.withExtension(RecoveryPlanDao.class, d -> d.find(id))
+        .orElseThrow(() -> ApiException.notFound("recovery plan", id, null));
+  }
+
+  /** The run's snapshot of the plan, with each script's host resolved to its agent's address. */
+  private PlanSpec spec(Handle h, RecoveryPlan stored) {
+    PlanJson.Plan plan = read(stored.body());
+    HostDao hosts = h.attach(HostDao.class);
+    List<PlanGroup> groups =
+        plan.groups().stream()
+            .map(
+                g ->
+                    new PlanGroup(
+                        g.name(),
+                        g.vms(),
+                        g.pre().stream().map(a -> action(hosts, a)).toList(),
+                        g.post().stream().map(a -> action(hosts, a)).toList()))
+            .toList();
+    return new PlanSpec(stored.id(), stored.name(), groups);
+  }
+
+  private static PlanAction action(HostDao hosts, PlanJson.Action a) {
+    String address = null;
+    if (a.host() != null) {
+      Host host =
+          hosts
+              .find(a.host())
+              .orElseThrow(
+                  () ->
+                      ApiException.conflict(
+                          "host " + a.host() + " of action " + a.id() + " no longer exists"));
+      address = host.agentAddress();
+    }
+    return new PlanAction(
+        a.id(),
+        a.kind(),
+        a.host(),
+        address,
+        a.script(),
+        a.args() == null ? List.of() : a.args(),
+        a.timeoutSeconds() == null ? 0 : a.timeoutSeconds(),
+        a.message(),
+        a.onFailure());
+  }
+
+  private PlanJson.View view(RecoveryPlan stored) {
+    PlanJson.Plan plan = read(stored.body());
+    return new PlanJson.View(
+        stored.id(),
+        stored.name(),
+        plan.groups(),
+        Times.iso(stored.createdAt()),
+        Times.iso(stored.updatedAt()));
+  }
+
+  private String write(PlanJson.Plan plan) {
+    try {
+      return json.writeValueAsString(plan);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a validated plan could not be written as JSON", e);
+    }
+  }
+
+  private PlanJson.Plan read(String body) {
+    try {
+      return json.readValue(body, PlanJson.Plan.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private JsonNode readTree(String body) {
+    try {
+      return json.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
