@@ -3,7 +3,7 @@ package dev.haven.agent.replication;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.haven.agent.changelog.Checksums;
-import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.disk.DiskView;
 import dev.haven.agent.disk.Zeros;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DiskChunk;
@@ -17,10 +17,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Source side of the initial copy: reads one disk's live image chunk by chunk from a start chunk,
- * sends each to the target's {@code PeerService.WriteChunks} with its CRC32C (a chunk of zeros goes
- * as a marker without data), and reports progress along the way. Writes made meanwhile are in the
- * change log and reach the target after the copy, so a torn read of a changing chunk is harmless.
+ * Source side of the initial copy: reads one disk's point-in-time view chunk by chunk from a start
+ * chunk, sends each to the target's {@code PeerService.WriteChunks} with its CRC32C (a chunk of
+ * zeros goes as a marker without data), and reports progress along the way. Writes made meanwhile
+ * are in the change log and reach the target after the copy.
  */
 final class InitialCopySender {
   /** Progress goes to the caller every this many chunks. */
@@ -47,7 +47,7 @@ final class InitialCopySender {
       String itemId,
       String sourceDiskId,
       String replicaDiskId,
-      BlockDevice device,
+      DiskView device,
       long startChunk,
       boolean compress,
       Consumer<CopyProgress> progress,
