@@ -35,6 +35,7 @@ public final class AgentServer implements AutoCloseable {
   private Server grpc;
   private String grpcAddress;
   private String nbdAddress;
+  private SourceReplication source;
 
   private AgentServer(FileVmDriver driver, AgentChannels channels) {
     this.driver = driver;
@@ -93,7 +94,7 @@ public final class AgentServer implements AutoCloseable {
     } else {
       nbdAddress = address(config.nbdHost(), config.nbdPort(), config.hostName());
     }
-    SourceReplication source = new SourceReplication(driver, store, channels);
+    source = new SourceReplication(driver, store, channels);
     TargetReplication target = new TargetReplication(driver, store);
     AgentServiceImpl agentService =
         new AgentServiceImpl(
@@ -142,6 +143,11 @@ public final class AgentServer implements AutoCloseable {
   /** The VM driver, for tests that write to disks as a guest would. */
   FileVmDriver driver() {
     return driver;
+  }
+
+  /** The source side of replication, for tests that act while a copy runs. */
+  SourceReplication source() {
+    return source;
   }
 
   /** The channels this agent dials its peers with, for tests that restart a peer. */
