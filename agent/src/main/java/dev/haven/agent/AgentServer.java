@@ -36,6 +36,7 @@ public final class AgentServer implements AutoCloseable {
   private String grpcAddress;
   private String nbdAddress;
   private SourceReplication source;
+  private TargetReplication target;
 
   private AgentServer(FileVmDriver driver, AgentChannels channels) {
     this.driver = driver;
@@ -95,7 +96,7 @@ public final class AgentServer implements AutoCloseable {
       nbdAddress = address(config.nbdHost(), config.nbdPort(), config.hostName());
     }
     source = new SourceReplication(driver, store, channels);
-    TargetReplication target = new TargetReplication(driver, store);
+    target = new TargetReplication(driver, store);
     AgentServiceImpl agentService =
         new AgentServiceImpl(
             new AgentServiceImpl.Identity(
@@ -148,6 +149,11 @@ public final class AgentServer implements AutoCloseable {
   /** The source side of replication, for tests that act while a copy runs. */
   SourceReplication source() {
     return source;
+  }
+
+  /** The target side of replication, for tests that count what a copy delivered. */
+  TargetReplication target() {
+    return target;
   }
 
   /** The channels this agent dials its peers with, for tests that restart a peer. */

@@ -127,6 +127,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
       }
       device.write(offset, data, false);
     }
+    target.copyTally().written(diskId, expected, chunk.getData().size());
     expected++;
     unsaved++;
     bytesWritten += length;
