@@ -14,12 +14,17 @@ import java.nio.ByteBuffer;
 
 /**
  * Target side of the initial copy of one replica disk ({@code PeerService.WriteChunks}). Each chunk
- * is checked (index, range, CRC32C) before any of it is written. Every few chunks, the image is
- * forced to disk and only then is the next chunk index stored, so a resumed copy never skips data.
+ * is checked (index, range, CRC32C) before any of it is written. Every {@link #CHECKPOINT_EVERY}
+ * chunks, the image is forced to disk and only then is the next chunk index stored, so a resumed
+ * copy never skips data.
  */
 final class ChunkReceiver implements StreamObserver<DiskChunk> {
-  /** Progress is stored every this many chunks (and at the end). */
-  private static final int CHECKPOINT_EVERY = 16;
+  /**
+   * Progress is stored every this many chunks (and at the end, and when the sender goes away), each
+   * time after an fsync of the image: 256 MiB between fsyncs keeps the copy streaming, and a target
+   * killed mid-copy receives at most this many chunks again.
+   */
+  static final int CHECKPOINT_EVERY = Integer.getInteger("haven.copy.checkpointChunks", 256);
 
   private final TargetReplication target;
   private final StreamObserver<WriteChunksResponse> responses;

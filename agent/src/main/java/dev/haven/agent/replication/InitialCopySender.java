@@ -1,6 +1,5 @@
 package dev.haven.agent.replication;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.disk.DiskView;
@@ -61,7 +60,6 @@ final class InitialCopySender {
             channels.peer(targetAddress).withOnReadyThreshold(4 * CopyPlan.CHUNK_BYTES)
                 ::writeChunks,
             STALL);
-    ByteBuffer buffer = ByteBuffer.allocate(CopyPlan.CHUNK_BYTES);
     long bytesSent = 0;
     long zeroChunks = 0;
     try {
@@ -73,7 +71,10 @@ final class InitialCopySender {
               .asRuntimeException();
         }
         int length = CopyPlan.chunkLength(size, index);
-        buffer.clear().limit(length);
+        // A fresh array per chunk, so that the message can wrap it instead of copying it: the
+        // transport may still hold the previous chunks.
+        byte[] bytes = new byte[length];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
         device.read(CopyPlan.chunkOffset(index), buffer);
         buffer.flip();
         DiskChunk.Builder chunk =
@@ -92,7 +93,7 @@ final class InitialCopySender {
           if (packed != null) {
             chunk.setData(UnsafeByteOperations.unsafeWrap(packed)).setCompressed(true);
           } else {
-            chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+            chunk.setData(UnsafeByteOperations.unsafeWrap(bytes));
           }
           chunk.setCrc32C(Checksums.crc32c(buffer));
           bytesSent += chunk.getData().size();
