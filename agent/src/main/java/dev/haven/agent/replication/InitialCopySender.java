@@ -60,6 +60,10 @@ final class InitialCopySender {
             channels.peer(targetAddress).withOnReadyThreshold(4 * CopyPlan.CHUNK_BYTES)
                 ::writeChunks,
             STALL);
+    // One direct buffer for every chunk: the file is read into it without the JDK's bounce copy,
+    // and the message wraps it instead of copying it. Reusing it is safe because gRPC serializes a
+    // message into its own buffers inside send(), before the next chunk is read.
+    ByteBuffer buffer = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES);
     long bytesSent = 0;
     long zeroChunks = 0;
     try {
@@ -71,10 +75,7 @@ final class InitialCopySender {
               .asRuntimeException();
         }
         int length = CopyPlan.chunkLength(size, index);
-        // A fresh array per chunk, so that the message can wrap it instead of copying it: the
-        // transport may still hold the previous chunks.
-        byte[] bytes = new byte[length];
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        buffer.clear().limit(length);
         device.read(CopyPlan.chunkOffset(index), buffer);
         buffer.flip();
         DiskChunk.Builder chunk =
@@ -93,7 +94,7 @@ final class InitialCopySender {
           if (packed != null) {
             chunk.setData(UnsafeByteOperations.unsafeWrap(packed)).setCompressed(true);
           } else {
-            chunk.setData(UnsafeByteOperations.unsafeWrap(bytes));
+            chunk.setData(UnsafeByteOperations.unsafeWrap(buffer.duplicate()));
           }
           chunk.setCrc32C(Checksums.crc32c(buffer));
           bytesSent += chunk.getData().size();
