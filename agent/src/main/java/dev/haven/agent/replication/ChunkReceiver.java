@@ -37,6 +37,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   private long bytesWritten;
   private boolean lastSeen;
   private boolean ended;
+  private ByteBuffer scratch;
 
   ChunkReceiver(TargetReplication target, StreamObserver<WriteChunksResponse> responses) {
     this.target = target;
@@ -114,7 +115,8 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
       }
       device.writeZeroes(offset, length, false);
     } else {
-      ByteBuffer data = WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length);
+      ByteBuffer data =
+          direct(WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length));
       if (data.remaining() != length) {
         throw new IllegalArgumentException(
             "data: chunk " + expected + " holds " + data.remaining() + " bytes, not " + length);
@@ -142,6 +144,23 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     } else if (unsaved >= CHECKPOINT_EVERY) {
       checkpoint();
     }
+  }
+
+  /**
+   * The chunk's bytes in this stream's direct buffer: one copy, after which the CRC32C runs on it
+   * directly and the file write needs no bounce buffer (a read-only heap buffer costs a copy for
+   * each).
+   */
+  private ByteBuffer direct(ByteBuffer data) {
+    if (data.remaining() > CopyPlan.CHUNK_BYTES) {
+      return data;
+    }
+    if (scratch == null) {
+      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES);
+    }
+    scratch.clear();
+    scratch.put(data).flip();
+    return scratch;
   }
 
   /** Forces the image, then stores the next chunk: stored progress never runs ahead of data. */
