@@ -3,6 +3,8 @@
 #
 #   bench/run data-plane                 every figure
 #   FIGURES="nbd_seq" bench/run data-plane   only some (names of the figure_* functions)
+#   bench/run data-plane initial         only the initial copy against cp and rsync
+#                                        (initial_vs_rsync, initial_vs_cp); COPY_MIB sets its size
 #
 # Figures add keys to RESULTS; the last line printed is `RESULT key=value …` with every key that
 # was measured. To add a figure: write a figure_NAME function that prints its lines and calls
@@ -169,6 +171,12 @@ figure_copy_resync() {
 }
 
 main() {
+  if [ "${1:-}" = initial ]; then
+    # The copy figure builds what it needs itself: no haven.jar, no other figure.
+    FIGURES=copy_resync
+    export CR_INITIAL_ONLY=true
+    BENCH_NO_BUILD=1
+  fi
   [ -n "${BENCH_NO_BUILD:-}" ] || build
   log "working in $work on $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
   case " $FIGURES " in *" nbd_"*) start_agent bench ;; esac

@@ -5,7 +5,8 @@
 # (by bench/data-plane.sh, or bench/copy-resync.sh); every function is prefixed cr_.
 #
 #   cr_run [SIZE_MIB]   builds the agent's test classes, runs CopyResyncBench, prints each figure
-#                       beside its baseline and a final RESULT line.
+#                       beside its baseline and a final RESULT line. CR_INITIAL_ONLY=true runs
+#                       only the initial copy; CR_JAVA_OPTS adds JVM options (a JFR recording).
 
 CR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -109,6 +110,7 @@ cr_run() (
   export CR_RSYNC_PORT
   echo "copy-and-resync: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo) MiB," \
     "load $(cut -d' ' -f1-3 /proc/loadavg), $(rsync --version | head -1 | tr -s ' '), $(java -version 2>&1 | head -1)"
-  java -Xmx1g -cp "$CR_CP" dev.haven.agent.CopyResyncBench "$CR_TMP/work" "$size" \
+  java -Xmx1g ${CR_JAVA_OPTS:-} -Dhaven.bench.initialOnly="${CR_INITIAL_ONLY:-false}" \
+    -cp "$CR_CP" dev.haven.agent.CopyResyncBench "$CR_TMP/work" "$size" \
     "source '$CR_ROOT/bench/lib/copy-and-resync.sh'; CR_TMP='$CR_TMP' CR_RSYNC_PORT=$CR_RSYNC_PORT cr_baseline"
 )

@@ -37,6 +37,8 @@ public final class AgentServer implements AutoCloseable {
   private Server grpc;
   private String grpcAddress;
   private String nbdAddress;
+  private SourceReplication source;
+  private TargetReplication target;
 
   private AgentServer(FileVmDriver driver, AgentChannels channels) {
     this.driver = driver;
@@ -99,8 +101,8 @@ public final class AgentServer implements AutoCloseable {
     } else {
       nbdAddress = address(config.nbdHost(), config.nbdPort(), config.hostName());
     }
-    SourceReplication source = new SourceReplication(driver, store, channels);
-    TargetReplication target = new TargetReplication(driver, store);
+    source = new SourceReplication(driver, store, channels);
+    target = new TargetReplication(driver, store);
     AgentServiceImpl agentService =
         new AgentServiceImpl(
             new AgentServiceImpl.Identity(
@@ -148,6 +150,16 @@ public final class AgentServer implements AutoCloseable {
   /** The VM driver, for tests that write to disks as a guest would. */
   FileVmDriver driver() {
     return driver;
+  }
+
+  /** The source side of replication, for tests that act while a copy runs. */
+  SourceReplication source() {
+    return source;
+  }
+
+  /** The target side of replication, for tests that count what a copy delivered. */
+  TargetReplication target() {
+    return target;
   }
 
   /** The channels this agent dials its peers with, for tests that restart a peer. */

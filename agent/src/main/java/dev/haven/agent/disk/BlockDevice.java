@@ -12,12 +12,14 @@ import java.nio.ByteBuffer;
  * write acknowledged before it survives a crash of the agent. Implementations are safe for
  * concurrent use by several connections.
  */
-public interface BlockDevice {
+public interface BlockDevice extends DiskView {
 
   /** The disk's size in bytes. */
+  @Override
   long size();
 
   /** Reads {@code dst.remaining()} bytes at {@code offset}; holes read as zeros. */
+  @Override
   void read(long offset, ByteBuffer dst) throws IOException;
 
   /** Writes {@code src.remaining()} bytes at {@code offset}; durable on return if {@code fua}. */

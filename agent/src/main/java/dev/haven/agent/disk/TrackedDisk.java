@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,12 +36,16 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private final DiskChangeLogs logs;
   private final ReentrantLock lock;
   private final AtomicBoolean imageUnsynced = new AtomicBoolean();
+  private final Path spillFile;
+  // Written under the lock; read under it by the write path.
+  private CopySnapshot snapshot;
 
-  private TrackedDisk(FileChannel image, long size, DiskChangeLogs logs) {
+  private TrackedDisk(FileChannel image, long size, DiskChangeLogs logs, Path spillFile) {
     this.image = image;
     this.size = size;
     this.logs = logs;
     this.lock = logs.lock();
+    this.spillFile = spillFile;
   }
 
   /** Opens the image of {@code diskId} and its change logs, which live in the same folder. */
@@ -55,7 +60,10 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
               entry -> replay(image, entry),
               () -> image.force(false));
       image.force(false);
-      return new TrackedDisk(image, size, logs);
+      // A snapshot does not outlive the agent: a copy resumed after a restart takes a new one.
+      Path spillFile = spillFileOf(imageFile);
+      Files.deleteIfExists(spillFile);
+      return new TrackedDisk(image, size, logs, spillFile);
     } catch (IOException | RuntimeException e) {
       image.close();
       throw e;
@@ -71,6 +79,56 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Where the point-in-time snapshot of an initial copy keeps blocks beyond its memory bound. */
+  static Path spillFileOf(Path imageFile) {
+    return imageFile.resolveSibling(imageFile.getFileName() + ".cow");
+  }
+
+  /**
+   * Begins a point-in-time view of the disk for its initial copy, which reads it from {@code
+   * fromOffset} (a chunk boundary) on: from now until the view is closed, the first write to each
+   * block the copier has not read yet keeps the block's old contents for it. One view at a time.
+   */
+  public CopySnapshot beginSnapshot(long fromOffset) {
+    return beginSnapshot(fromOffset, CopySnapshot.DEFAULT_MEMORY_BYTES);
+  }
+
+  /** As above, keeping at most {@code memoryBytes} of old blocks in memory. */
+  public CopySnapshot beginSnapshot(long fromOffset, long memoryBytes) {
+    lock.lock();
+    try {
+      if (snapshot != null) {
+        throw new IllegalStateException("a point-in-time view of this disk is already open");
+      }
+      CopySnapshot[] opened = new CopySnapshot[1];
+      opened[0] =
+          new CopySnapshot(
+              image, size, lock, spillFile, memoryBytes, fromOffset, () -> endSnapshot(opened[0]));
+      snapshot = opened[0];
+      return snapshot;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void endSnapshot(CopySnapshot ended) {
+    lock.lock();
+    try {
+      if (snapshot == ended) {
+        snapshot = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Called under the lock before a write changes {@code length} bytes at {@code offset}. */
+  private void preserveForSnapshot(long offset, long length) {
+    if (snapshot != null) {
+      snapshot.preserve(offset, length);
     }
   }
 
@@ -106,6 +164,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
     checkRange(offset, src.remaining());
     lock.lock();
     try {
+      preserveForSnapshot(offset, src.remaining());
       ChangeLogWriter.Mark mark = logs.mark();
       try {
         logs.appendData(offset, src);
@@ -133,6 +192,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
     }
     lock.lock();
     try {
+      preserveForSnapshot(offset, length);
       ChangeLogWriter.Mark mark = logs.mark();
       try {
         logs.appendZero(offset, length);

@@ -14,12 +14,17 @@ import java.nio.ByteBuffer;
 
 /**
  * Target side of the initial copy of one replica disk ({@code PeerService.WriteChunks}). Each chunk
- * is checked (index, range, CRC32C) before any of it is written. Every few chunks, the image is
- * forced to disk and only then is the next chunk index stored, so a resumed copy never skips data.
+ * is checked (index, range, CRC32C) before any of it is written. Every {@link #CHECKPOINT_EVERY}
+ * chunks, the image is forced to disk and only then is the next chunk index stored, so a resumed
+ * copy never skips data.
  */
 final class ChunkReceiver implements StreamObserver<DiskChunk> {
-  /** Progress is stored every this many chunks (and at the end). */
-  private static final int CHECKPOINT_EVERY = 16;
+  /**
+   * Progress is stored every this many chunks (and at the end, and when the sender goes away), each
+   * time after an fsync of the image: 256 MiB between fsyncs keeps the copy streaming, and a target
+   * killed mid-copy receives at most this many chunks again.
+   */
+  static final int CHECKPOINT_EVERY = Integer.getInteger("haven.copy.checkpointChunks", 256);
 
   private final TargetReplication target;
   private final StreamObserver<WriteChunksResponse> responses;
@@ -32,6 +37,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   private long bytesWritten;
   private boolean lastSeen;
   private boolean ended;
+  private ByteBuffer scratch;
 
   ChunkReceiver(TargetReplication target, StreamObserver<WriteChunksResponse> responses) {
     this.target = target;
@@ -109,7 +115,8 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
       }
       device.writeZeroes(offset, length, false);
     } else {
-      ByteBuffer data = WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length);
+      ByteBuffer data =
+          direct(WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length));
       if (data.remaining() != length) {
         throw new IllegalArgumentException(
             "data: chunk " + expected + " holds " + data.remaining() + " bytes, not " + length);
@@ -127,6 +134,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
       }
       device.write(offset, data, false);
     }
+    target.copyTally().written(diskId, expected, chunk.getData().size());
     expected++;
     unsaved++;
     bytesWritten += length;
@@ -136,6 +144,23 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     } else if (unsaved >= CHECKPOINT_EVERY) {
       checkpoint();
     }
+  }
+
+  /**
+   * The chunk's bytes in this stream's direct buffer: one copy, after which the CRC32C runs on it
+   * directly and the file write needs no bounce buffer (a read-only heap buffer costs a copy for
+   * each).
+   */
+  private ByteBuffer direct(ByteBuffer data) {
+    if (data.remaining() > CopyPlan.CHUNK_BYTES) {
+      return data;
+    }
+    if (scratch == null) {
+      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES);
+    }
+    scratch.clear();
+    scratch.put(data).flip();
+    return scratch;
   }
 
   /** Forces the image, then stores the next chunk: stored progress never runs ahead of data. */

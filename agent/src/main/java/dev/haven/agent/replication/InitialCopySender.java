@@ -1,9 +1,8 @@
 package dev.haven.agent.replication;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.haven.agent.changelog.Checksums;
-import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.disk.DiskView;
 import dev.haven.agent.disk.Zeros;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DiskChunk;
@@ -17,10 +16,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Source side of the initial copy: reads one disk's live image chunk by chunk from a start chunk,
- * sends each to the target's {@code PeerService.WriteChunks} with its CRC32C (a chunk of zeros goes
- * as a marker without data), and reports progress along the way. Writes made meanwhile are in the
- * change log and reach the target after the copy, so a torn read of a changing chunk is harmless.
+ * Source side of the initial copy: reads one disk's point-in-time view chunk by chunk from a start
+ * chunk, sends each to the target's {@code PeerService.WriteChunks} with its CRC32C (a chunk of
+ * zeros goes as a marker without data), and reports progress along the way. Writes made meanwhile
+ * are in the change log and reach the target after the copy.
  */
 final class InitialCopySender {
   /** Progress goes to the caller every this many chunks. */
@@ -47,7 +46,7 @@ final class InitialCopySender {
       String itemId,
       String sourceDiskId,
       String replicaDiskId,
-      BlockDevice device,
+      DiskView device,
       long startChunk,
       boolean compress,
       Consumer<CopyProgress> progress,
@@ -61,7 +60,10 @@ final class InitialCopySender {
             channels.peer(targetAddress).withOnReadyThreshold(4 * CopyPlan.CHUNK_BYTES)
                 ::writeChunks,
             STALL);
-    ByteBuffer buffer = ByteBuffer.allocate(CopyPlan.CHUNK_BYTES);
+    // One direct buffer for every chunk: the file is read into it without the JDK's bounce copy,
+    // and the message wraps it instead of copying it. Reusing it is safe because gRPC serializes a
+    // message into its own buffers inside send(), before the next chunk is read.
+    ByteBuffer buffer = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES);
     long bytesSent = 0;
     long zeroChunks = 0;
     try {
@@ -92,7 +94,7 @@ final class InitialCopySender {
           if (packed != null) {
             chunk.setData(UnsafeByteOperations.unsafeWrap(packed)).setCompressed(true);
           } else {
-            chunk.setData(ByteString.copyFrom(buffer.duplicate()));
+            chunk.setData(UnsafeByteOperations.unsafeWrap(buffer.duplicate()));
           }
           chunk.setCrc32C(Checksums.crc32c(buffer));
           bytesSent += chunk.getData().size();

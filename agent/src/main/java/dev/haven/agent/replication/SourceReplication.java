@@ -4,6 +4,7 @@ import dev.haven.agent.BusyException;
 import dev.haven.agent.NotFoundException;
 import dev.haven.agent.PreconditionException;
 import dev.haven.agent.changelog.DiskChangeLogs;
+import dev.haven.agent.disk.CopySnapshot;
 import dev.haven.agent.replication.ReplicationRecord.CopyState;
 import dev.haven.agent.replication.ReplicationRecord.DiskPair;
 import dev.haven.agent.replication.ReplicationRecord.Role;
@@ -161,17 +162,21 @@ public final class SourceReplication {
       var device = driver.device(record.vmId(), diskId);
       long total = CopyPlan.chunkCount(device.size());
       long start = Math.min(Math.min(startChunk, targetNextChunk(record, pair)), total - 1);
-      InitialCopySender.Result result =
-          sender.copy(
-              record.peerAddress(),
-              itemId,
-              diskId,
-              pair.replicaDiskId(),
-              device,
-              start,
-              compress,
-              progress,
-              cancelled);
+      InitialCopySender.Result result;
+      // The copy reads the disk as it is now (R11); later writes reach the target by the logs.
+      try (CopySnapshot view = device.beginSnapshot(CopyPlan.chunkOffset(start))) {
+        result =
+            sender.copy(
+                record.peerAddress(),
+                itemId,
+                diskId,
+                pair.replicaDiskId(),
+                view,
+                start,
+                compress,
+                progress,
+                cancelled);
+      }
       long next = result.nextChunk();
       boolean done = next >= total;
       store.update(itemId, r -> r.withCopy(new CopyState(diskId, next, total, done)));

@@ -39,6 +39,7 @@ public final class TargetReplication {
   private final Set<String> busyDisks = ConcurrentHashMap.newKeySet();
   private final LogApplier applier = new LogApplier(this);
   private final RetentionPruner pruner;
+  private final CopyTally copyTally = new CopyTally();
 
   public TargetReplication(FileVmDriver driver, ReplicationStateStore store) {
     this.driver = driver;
@@ -68,6 +69,11 @@ public final class TargetReplication {
   }
 
   // --- end resync (R15) ---
+
+  /** What this agent received of initial copies since it started. */
+  public CopyTally copyTally() {
+    return copyTally;
+  }
 
   FileVmDriver driver() {
     return driver;
