@@ -21,8 +21,16 @@ public final class HavenWorker {
    */
   public static WorkerFactory start(
       WorkflowClient client, AgentActivities agent, StoreActivities store) {
-    WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker worker = factory.newWorker(TaskQueues.HAVEN);
+    return start(client, agent, store, WorkerTuning.DEFAULTS);
+  }
+
+  /**
+   * As {@link #start(WorkflowClient, AgentActivities, StoreActivities)}, sized by {@code tuning}.
+   */
+  public static WorkerFactory start(
+      WorkflowClient client, AgentActivities agent, StoreActivities store, WorkerTuning tuning) {
+    WorkerFactory factory = WorkerFactory.newInstance(client, tuning.factoryOptions());
+    Worker worker = factory.newWorker(TaskQueues.HAVEN, tuning.workerOptions());
     worker.registerWorkflowImplementationTypes(ProtectedItemWorkflowImpl.class);
     worker.registerActivitiesImplementations(agent, store);
     factory.start();
