@@ -15,6 +15,7 @@
 #                                        is measured apart from the worker's
 #   SCALE_JFR=1 bench/run scale          also records a JFR profile of the Haven JVM per size
 #   BENCH_NO_BUILD=1, BENCH_KEEP=1       skip the build; keep the data folders
+#   HAVEN_JAR=/path/haven.jar            measure another build (implies nothing about BENCH_NO_BUILD)
 #
 # Other knobs (read by bench/java/scale/ScaleBench.java): SCALE_DISK_MIB (2), SCALE_CHURN_BLOCKS
 # (2 blocks of 4 KiB per VM per period), SCALE_FREQUENCY_S (30), SCALE_API_CONCURRENCY (8),
@@ -25,7 +26,7 @@ repo="$(dirname "$here")"
 SIZES="${SCALE_VMS:-100 1000}"
 work="${BENCH_DIR:-$(mktemp -d /tmp/haven-scale.XXXXXX)}"
 mkdir -p "$work"
-jar="$repo/dist/target/haven.jar"
+jar="${HAVEN_JAR:-$repo/dist/target/haven.jar}"
 classes="$work/classes"
 PIDS=()
 RESULT_LINES=()

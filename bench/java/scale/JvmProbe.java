@@ -1,51 +1,23 @@
-import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.TreeMap;
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 /**
- * Looks into the Haven JVM over JMX: its CPU time in total and per group of threads (worker,
- * agents, API, Temporal client, gRPC), heap in use, thread count; and into /proc for its open file
- * descriptors. The groups come from thread names, which Temporal, gRPC, Jetty and Haven set.
+ * Looks into the Haven JVM over JMX (heap in use, live heap after a full GC, thread count) and into
+ * /proc (CPU time, resident memory, open file descriptors). CPU by thread group is {@link
+ * ThreadCpu}'s.
  */
 final class JvmProbe implements AutoCloseable {
-  /** Thread-name prefixes and the group each belongs to; the first match wins. */
-  private static final String[][] GROUPS = {
-    {"Workflow Executor", "worker: workflow tasks"},
-    {"workflow-method", "worker: workflow threads"},
-    {"Activity Executor", "worker: activities"},
-    {"Local Activity", "worker: activities"},
-    {"Workflow Poller", "worker: pollers"},
-    {"Activity Poller", "worker: pollers"},
-    {"Local Activity Poller", "worker: pollers"},
-    {"Sticky", "worker: pollers"},
-    {"Host Local Workflow Poller", "worker: pollers"},
-    {"nbd-", "agents: NBD"},
-    {"block-hasher", "agents: other"},
-    {"dw-", "API (Jetty)"},
-    {"qtp", "API (Jetty)"},
-    {"H2 ", "H2"},
-    {"grpc-default-worker", "gRPC event loops (agents, Temporal client)"},
-    {"grpc-nio-worker", "gRPC event loops (agents, Temporal client)"},
-    {"grpc-default-executor", "gRPC executor (agent services)"},
-    {"grpc-", "gRPC other"},
-  };
-
   private final JMXConnector connector;
   private final ThreadMXBean threads;
   private final MemoryMXBean memory;
-  private final OperatingSystemMXBean os;
   private final long pid;
 
   JvmProbe(int jmxPort, long pid) throws IOException {
@@ -60,40 +32,14 @@ final class JvmProbe implements AutoCloseable {
     memory =
         ManagementFactory.newPlatformMXBeanProxy(
             server, ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
-    os =
-        ManagementFactory.newPlatformMXBeanProxy(
-            server, ManagementFactory.OPERATING_SYSTEM_MXBEAN_NAME, OperatingSystemMXBean.class);
   }
 
-  /** CPU and memory of the JVM at one moment. */
-  record Snapshot(
-      long atNanos,
-      long processCpuNanos,
-      Map<String, Long> groupCpuNanos,
-      long heapUsed,
-      int threadCount,
-      long openFiles) {}
+  /** Memory and threads of the JVM at one moment. */
+  record Snapshot(long heapUsed, int threadCount, long openFiles) {}
 
   Snapshot snapshot() {
-    long[] ids = threads.getAllThreadIds();
-    ThreadInfo[] infos = threads.getThreadInfo(ids);
-    Map<String, Long> groups = new TreeMap<>();
-    for (int i = 0; i < ids.length; i++) {
-      if (infos[i] == null) {
-        continue;
-      }
-      long cpu = threads.getThreadCpuTime(ids[i]);
-      if (cpu > 0) {
-        groups.merge(group(infos[i].getThreadName()), cpu, Long::sum);
-      }
-    }
     return new Snapshot(
-        System.nanoTime(),
-        os.getProcessCpuTime(),
-        groups,
-        memory.getHeapMemoryUsage().getUsed(),
-        threads.getThreadCount(),
-        openFiles(pid));
+        memory.getHeapMemoryUsage().getUsed(), threads.getThreadCount(), openFiles(pid));
   }
 
   /** Heap in use right after a full collection: the live set. */
@@ -104,33 +50,6 @@ final class JvmProbe implements AutoCloseable {
 
   long maxHeap() {
     return memory.getHeapMemoryUsage().getMax();
-  }
-
-  /**
-   * Each group's share of one core between two snapshots, in percent. Threads that ended between
-   * them are missing; the rest of the process (GC, JIT, ended threads) is "JVM and other".
-   */
-  static Map<String, Double> cpuPercent(Snapshot from, Snapshot to) {
-    double wall = to.atNanos() - from.atNanos();
-    Map<String, Double> shares = new LinkedHashMap<>();
-    long accounted = 0;
-    for (Map.Entry<String, Long> e : to.groupCpuNanos().entrySet()) {
-      long delta = Math.max(0, e.getValue() - from.groupCpuNanos().getOrDefault(e.getKey(), 0L));
-      accounted += delta;
-      shares.put(e.getKey(), 100.0 * delta / wall);
-    }
-    long total = to.processCpuNanos() - from.processCpuNanos();
-    shares.put("JVM and other (GC, JIT, ended threads)", 100.0 * Math.max(0, total - accounted) / wall);
-    return shares;
-  }
-
-  private static String group(String name) {
-    for (String[] g : GROUPS) {
-      if (name.startsWith(g[0])) {
-        return g[1];
-      }
-    }
-    return "other threads";
   }
 
   /** Open file descriptors of process {@code pid}, or -1 when /proc does not say. */

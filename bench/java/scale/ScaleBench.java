@@ -75,6 +75,11 @@ public final class ScaleBench {
       Map<String, Long> historyBefore = histories(history, workflowIds);
       long windowStart = System.currentTimeMillis();
       JvmProbe.Snapshot first = jvm.snapshot();
+      ThreadCpu threadCpu = new ThreadCpu(havenPid);
+      threadCpu.poll();
+      java.util.concurrent.ScheduledExecutorService poller =
+          Executors.newSingleThreadScheduledExecutor();
+      poller.scheduleAtFixedRate(threadCpu::poll, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
       long temporalCpuFirst = JvmProbe.procCpuNanos(temporalPid);
       long havenCpuFirst = JvmProbe.procCpuNanos(havenPid);
       long firstNanos = System.nanoTime();
@@ -95,6 +100,9 @@ public final class ScaleBench {
               round * 5, rpos.size(), churn.writes(), churn.failures(), churn.meanVisitMillis());
         }
       }
+      poller.shutdown();
+      poller.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      threadCpu.poll();
       JvmProbe.Snapshot last = jvm.snapshot();
       long wallNanos = System.nanoTime() - firstNanos;
       long temporalCpu = JvmProbe.procCpuNanos(temporalPid) - temporalCpuFirst;
@@ -105,7 +113,7 @@ public final class ScaleBench {
 
       reportRpo(rpos);
       reportCycles(created, windowStart, windowEnd, historyBefore, historyAfter);
-      reportCpu(first, last, wallNanos, havenCpu, temporalCpu);
+      reportCpu(threadCpu, wallNanos, havenCpu, temporalCpu);
       long live = jvm.liveHeapAfterGc();
       System.out.printf(
           Locale.ROOT,
@@ -379,19 +387,19 @@ public final class ScaleBench {
   }
 
   private void reportCpu(
-      JvmProbe.Snapshot first,
-      JvmProbe.Snapshot last,
-      long wallNanos,
-      long havenCpuNanos,
-      long temporalCpuNanos) {
-    Map<String, Double> groups = JvmProbe.cpuPercent(first, last);
+      ThreadCpu threadCpu, long wallNanos, long havenCpuNanos, long temporalCpuNanos) {
     double worker = 0;
     StringBuilder detail = new StringBuilder();
-    for (Map.Entry<String, Double> e : groups.entrySet()) {
+    for (Map.Entry<String, Long> e : threadCpu.groupNanos().entrySet()) {
+      double pct = 100.0 * e.getValue() / wallNanos;
       if (e.getKey().startsWith("worker")) {
-        worker += e.getValue();
+        worker += pct;
       }
-      detail.append(String.format(Locale.ROOT, "    %-48s %6.1f%%%n", e.getKey(), e.getValue()));
+      detail.append(String.format(Locale.ROOT, "    %-48s %6.1f%%%n", e.getKey(), pct));
+    }
+    String others = threadCpu.topOthers();
+    if (!others.isEmpty()) {
+      detail.append("    (other threads, busiest: ").append(others).append(")\n");
     }
     double haven = 100.0 * havenCpuNanos / wallNanos;
     double temporal = temporalCpuNanos < 0 ? -1 : 100.0 * temporalCpuNanos / wallNanos;
