@@ -22,4 +22,10 @@ class HistoryReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.LIFECYCLE, ProtectedItemWorkflowImpl.class);
   }
+
+  @Test
+  void replaysCyclesWithOneStoreWriteEach() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.ONE_WRITE_PER_CYCLE, ProtectedItemWorkflowImpl.class);
+  }
 }
