@@ -15,11 +15,13 @@
 #                                        is measured apart from the worker's
 #   SCALE_JFR=1 bench/run scale          also records a JFR profile of the Haven JVM per size
 #   BENCH_NO_BUILD=1, BENCH_KEEP=1       skip the build; keep the data folders
-#   HAVEN_JAR=/path/haven.jar            measure another build (implies nothing about BENCH_NO_BUILD)
+#   HAVEN_JAR=/path/haven.jar            measure another build (the repo is still built unless BENCH_NO_BUILD=1)
 #
 # Other knobs (read by bench/java/scale/ScaleBench.java): SCALE_DISK_MIB (2), SCALE_CHURN_BLOCKS
-# (2 blocks of 4 KiB per VM per period), SCALE_FREQUENCY_S (30), SCALE_API_CONCURRENCY (8),
-# SCALE_PROTECT_TIMEOUT_S (1800), SCALE_CHURN_THREADS (4). HAVEN_JAVA_OPTS goes to the Haven JVM.
+# (2 blocks of 4 KiB per VM per period), SCALE_PERSISTENT_GUESTS (1: each VM's guest stays
+# connected, as a running VM's does; 0: a connection per visit), SCALE_FREQUENCY_S (30),
+# SCALE_API_CONCURRENCY (8), SCALE_PROTECT_TIMEOUT_S (1800), SCALE_CHURN_THREADS (4).
+# HAVEN_JAVA_OPTS goes to the Haven JVM.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"

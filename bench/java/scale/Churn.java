@@ -1,4 +1,6 @@
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -8,8 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Light guest churn on every VM: every {@code periodSeconds} (each VM at its own random phase) a
- * guest connects to the VM's disk over NBD, writes {@code blocks} random 4 KiB blocks, flushes and
- * disconnects. The writes go through Haven's NBD server, so they are tracked and every cycle ships
+ * guest writes {@code blocks} random 4 KiB blocks to the VM's disk over NBD and flushes, staying
+ * connected between visits as a running VM does (or connecting anew each time). The writes go through Haven's NBD server, so they are tracked and every cycle ships
  * them. A few threads serve all VMs, since each visit takes a few milliseconds.
  */
 final class Churn implements AutoCloseable {
@@ -21,8 +23,16 @@ final class Churn implements AutoCloseable {
   private final AtomicLong visits = new AtomicLong();
   private final AtomicLong visitNanos = new AtomicLong();
   private volatile String lastFailure = "";
+  private final boolean persistent;
+  private final Map<String, NbdGuest> guests = new ConcurrentHashMap<>();
 
-  Churn(int threads) {
+  /**
+   * With {@code persistent}, each VM's guest stays connected between visits, as a running VM's
+   * does (and the agent holds a connection and its threads per VM); otherwise every visit connects
+   * anew.
+   */
+  Churn(int threads, boolean persistent) {
+    this.persistent = persistent;
     pool =
         Executors.newScheduledThreadPool(
             threads,
@@ -49,22 +59,46 @@ final class Churn implements AutoCloseable {
   private void visit(String uri, long diskBytes, int blocks, SplittableRandom random) {
     long start = System.nanoTime();
     byte[] data = new byte[BLOCK];
-    try (NbdGuest guest = new NbdGuest(uri)) {
-      long slots = diskBytes / BLOCK;
-      for (int i = 0; i < blocks; i++) {
-        synchronized (random) {
+    NbdGuest guest = null;
+    // One visit per VM at a time (fixed-rate tasks never overlap themselves).
+    synchronized (random) {
+      try {
+        guest = persistent ? guests.get(uri) : null;
+        if (guest == null) {
+          guest = new NbdGuest(uri);
+          if (persistent) {
+            guests.put(uri, guest);
+          }
+        }
+        long slots = diskBytes / BLOCK;
+        for (int i = 0; i < blocks; i++) {
           random.nextBytes(data);
           guest.write(random.nextLong(slots) * BLOCK, data);
         }
+        guest.flush();
+        writes.addAndGet(blocks);
+        if (!persistent) {
+          guest.close();
+        }
+      } catch (Exception e) {
+        failures.incrementAndGet();
+        lastFailure = uri + ": " + e;
+        guests.remove(uri);
+        closeQuietly(guest);
       }
-      guest.flush();
-      writes.addAndGet(blocks);
-    } catch (Exception e) {
-      failures.incrementAndGet();
-      lastFailure = uri + ": " + e;
     }
     visits.incrementAndGet();
     visitNanos.addAndGet(System.nanoTime() - start);
+  }
+
+  private static void closeQuietly(NbdGuest guest) {
+    if (guest != null) {
+      try {
+        guest.close();
+      } catch (Exception ignored) {
+        // Already broken.
+      }
+    }
   }
 
   long writes() {
@@ -85,8 +119,14 @@ final class Churn implements AutoCloseable {
     return n == 0 ? 0 : visitNanos.get() / 1e6 / n;
   }
 
+  /** Guests connected right now. */
+  int connected() {
+    return guests.size();
+  }
+
   @Override
   public void close() {
     pool.shutdownNow();
+    guests.values().forEach(Churn::closeQuietly);
   }
 }

@@ -62,7 +62,7 @@ public final class ScaleBench {
     List<Vm> created = createAndProtect(pairingId);
     double createSeconds = (System.nanoTime() - begin) / 1e9;
     log("created and protected %d VMs through the API in %.1f s", created.size(), createSeconds);
-    try (Churn churn = new Churn((int) env("SCALE_CHURN_THREADS", 4));
+    try (Churn churn = new Churn((int) env("SCALE_CHURN_THREADS", 4), env("SCALE_PERSISTENT_GUESTS", 1) == 1);
         JvmProbe jvm = new JvmProbe(jmxPort, havenPid);
         HistoryProbe history = new HistoryProbe(temporalTarget, "default")) {
       churn.start(created.stream().map(Vm::nbdUri).toList(), diskBytes, churnBlocks, frequency);
@@ -131,10 +131,11 @@ public final class ScaleBench {
       result("open_files", String.valueOf(last.openFiles()));
       System.out.printf(
           Locale.ROOT,
-          "churn: %d writes of 4 KiB, %d failed visits, %.1f ms a visit%s%n",
+          "churn: %d writes of 4 KiB, %d failed visits, %.1f ms a visit, %d guests connected%s%n",
           churn.writes(),
           churn.failures(),
           churn.meanVisitMillis(),
+          churn.connected(),
           churn.failures() > 0 ? " (last: " + churn.lastFailure() + ")" : "");
       result("churn_failures", String.valueOf(churn.failures()));
     }
