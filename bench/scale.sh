@@ -47,7 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Stops every process this script started (SIGTERM, then SIGKILL after 30 s), newest first.
+# Stops every process this script started (SIGTERM, then SIGKILL after 30 s), newest first. A
+# stopped process's non-zero status must not end the script (errexit), so every step may fail.
 stop_all() {
   local i pid
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
@@ -57,8 +58,8 @@ stop_all() {
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   PIDS=()
 }
