@@ -38,6 +38,7 @@ public final class ScaleBench {
   private final int concurrency = (int) env("SCALE_API_CONCURRENCY", 8);
   private final int protectTimeoutSeconds = (int) env("SCALE_PROTECT_TIMEOUT_S", 1800);
   private final Map<String, String> results = new java.util.LinkedHashMap<>();
+  private int unprotected;
 
   private ScaleBench(String[] args) {
     api = new HavenApiClient(args[0]);
@@ -68,6 +69,7 @@ public final class ScaleBench {
       churn.start(created.stream().map(Vm::nbdUri).toList(), diskBytes, churnBlocks, frequency);
       double protectSeconds = awaitProtected(created, begin);
       result("protect_all_s", fmt(protectSeconds));
+      result("unprotected", String.valueOf(unprotected));
       // One whole cycle after the last item became protected, so every item is in its rhythm.
       Thread.sleep(frequency * 1000L);
 
@@ -261,7 +263,11 @@ public final class ScaleBench {
         return (System.nanoTime() - begin) / 1e9;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("not every item protected in time: " + line);
+        // Measure what is protected rather than nothing; the RESULT line says how many are not.
+        unprotected = created.size() - states.getOrDefault("protected", 0);
+        log("  NOT every item protected after %d s: %s; measuring the protected ones",
+            protectTimeoutSeconds, line);
+        return (System.nanoTime() - begin) / 1e9;
       }
       Thread.sleep(5_000);
     }
