@@ -13,6 +13,8 @@
 #                                        standalone setup); by default it runs as its own process
 #                                        (`haven temporal --temporal test-server`) so that its CPU
 #                                        is measured apart from the worker's
+#   SCALE_TEMPORAL_MODE=dev-server      the real Temporal server (`temporal server start-dev`, needs a
+#                                        `temporal` binary) instead of the test server
 #   SCALE_JFR=1 bench/run scale          also records a JFR profile of the Haven JVM per size
 #   BENCH_NO_BUILD=1, BENCH_KEEP=1       skip the build; keep the data folders
 #   HAVEN_JAR=/path/haven.jar            measure another build (the repo is still built unless BENCH_NO_BUILD=1)
@@ -120,10 +122,11 @@ run_size() {
   temporal_port=$((base + 1))
   jmx_port=$((base + 3))
   if [ "${SCALE_TEMPORAL:-separate}" = embedded ]; then
-    temporal_opt="test-server"
+    temporal_opt="${SCALE_TEMPORAL_MODE:-test-server}"
     temporal_pid=0
   else
-    java ${SCALE_TEMPORAL_JAVA_OPTS:-} -jar "$jar" temporal --data "$dir" --temporal test-server \
+    java ${SCALE_TEMPORAL_JAVA_OPTS:-} -jar "$jar" temporal --data "$dir" \
+      --temporal "${SCALE_TEMPORAL_MODE:-test-server}" \
       --port "$temporal_port" >"$dir/temporal.log" 2>&1 &
     temporal_pid=$!
     PIDS+=("$temporal_pid")
