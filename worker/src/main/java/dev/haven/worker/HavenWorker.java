@@ -33,8 +33,21 @@ public final class HavenWorker {
    */
   public static WorkerFactory start(
       WorkflowClient client, AgentActivities agent, StoreActivities store, PlanActivities plans) {
-    WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker worker = factory.newWorker(TaskQueues.HAVEN);
+    return start(client, agent, store, plans, WorkerTuning.DEFAULTS);
+  }
+
+  /**
+   * As {@link #start(WorkflowClient, AgentActivities, StoreActivities, PlanActivities)}, sized by
+   * {@code tuning}.
+   */
+  public static WorkerFactory start(
+      WorkflowClient client,
+      AgentActivities agent,
+      StoreActivities store,
+      PlanActivities plans,
+      WorkerTuning tuning) {
+    WorkerFactory factory = WorkerFactory.newInstance(client, tuning.factoryOptions());
+    Worker worker = factory.newWorker(TaskQueues.HAVEN, tuning.workerOptions());
     worker.registerWorkflowImplementationTypes(
         ProtectedItemWorkflowImpl.class,
         RecoveryPlanWorkflowImpl.class,

@@ -38,22 +38,64 @@ public final class StoreActivitiesImpl implements StoreActivities {
 
   @Override
   public Ack recordItem(ItemUpdate update) {
+    checkItem(update);
+    return jdbi.inTransaction(h -> updateItem(h, update));
+  }
+
+  private static void checkItem(ItemUpdate update) {
     if (update.state() != null) {
       checkState(update.state());
     }
     if (update.health() != null) {
       checkHealth(update.health());
     }
-    return jdbi.inTransaction(
-        h -> {
-          ProtectedItemDao items = h.attach(ProtectedItemDao.class);
-          ProtectedItem item = items.find(update.itemId()).orElse(null);
-          if (item == null) {
-            return new Ack(false);
-          }
-          items.updateStatus(merge(item, update));
-          return new Ack(true);
-        });
+  }
+
+  private static Ack updateItem(Handle h, ItemUpdate update) {
+    ProtectedItemDao items = h.attach(ProtectedItemDao.class);
+    ProtectedItem item = items.find(update.itemId()).orElse(null);
+    if (item == null) {
+      return new Ack(false);
+    }
+    items.updateStatus(merge(item, update));
+    return new Ack(true);
+  }
+
+  /**
+   * The point first, then the status, in one transaction: the item's newest point and its status
+   * never disagree, and a retry after a failure writes both again harmlessly.
+   */
+  @Override
+  public Ack recordCycle(CycleRecord cycle) {
+    checkItem(cycle.item());
+    if (cycle.point() != null && !cycle.point().itemId().equals(cycle.item().itemId())) {
+      throw invalid(
+          "recovery point of item '"
+              + cycle.point().itemId()
+              + "' recorded with item '"
+              + cycle.item().itemId()
+              + "'");
+    }
+    try {
+      return jdbi.inTransaction(h -> recordCycle(h, cycle));
+    } catch (UnableToExecuteStatementException e) {
+      // A concurrent twin won the point's primary key: the point is there, so write the rest.
+      if (cycle.point() == null
+          || jdbi.withExtension(
+                  RecoveryPointDao.class,
+                  d -> d.findBySeq(cycle.point().itemId(), cycle.point().seq()))
+              .isEmpty()) {
+        throw e;
+      }
+      return jdbi.inTransaction(h -> updateItem(h, cycle.item()));
+    }
+  }
+
+  private static Ack recordCycle(Handle h, CycleRecord cycle) {
+    if (cycle.point() != null) {
+      recordPoint(h, cycle.point());
+    }
+    return updateItem(h, cycle.item());
   }
 
   /**

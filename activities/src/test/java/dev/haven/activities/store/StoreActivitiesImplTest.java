@@ -16,6 +16,7 @@ import dev.haven.store.RecoveryPointDao;
 import dev.haven.store.Site;
 import dev.haven.store.StoreSeeder;
 import dev.haven.workflows.activities.StoreActivities.Ack;
+import dev.haven.workflows.activities.StoreActivities.CycleRecord;
 import dev.haven.workflows.activities.StoreActivities.ItemUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStateUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStepUpdate;
@@ -155,6 +156,54 @@ class StoreActivitiesImplTest {
     assertThat(points.listNewestFirst(item.id()))
         .containsExactly(new RecoveryPoint(item.id(), 3, "rp-3", 50_000L, true));
     assertThat(stored().lastRecoveryPointAt()).isEqualTo(50_000L);
+  }
+
+  @Test
+  void R13_aCycleRecordsItsPointAndTheItemsStatusTogetherAndTwiceIsHarmless() {
+    ItemUpdate status =
+        new ItemUpdate(
+            item.id(), "protected", "normal", null, 7L, 70_000L, 4096L, null, null, 71_000L);
+    CycleRecord cycle =
+        new CycleRecord(status, new RecoveryPointRecord(item.id(), 7, 70_000L, false));
+
+    assertThat(activities.recordCycle(cycle).written()).isTrue();
+    assertThat(activities.recordCycle(cycle).written()).isTrue();
+
+    assertThat(jdbi.onDemand(RecoveryPointDao.class).listNewestFirst(item.id()))
+        .extracting(RecoveryPoint::seq)
+        .containsExactly(7L);
+    ProtectedItem stored = stored();
+    assertThat(stored.state()).isEqualTo("protected");
+    assertThat(stored.lastAppliedSeq()).isEqualTo(7L);
+    assertThat(stored.lastRecoveryPointAt()).isEqualTo(70_000L);
+    assertThat(stored.pendingBytes()).isEqualTo(4096L);
+  }
+
+  @Test
+  void R13_aCycleWithoutAPointRecordsTheStatusOnly() {
+    ItemUpdate status =
+        new ItemUpdate(
+            item.id(), "protected", "warning", null, null, null, 0L, "NetworkError: x", null, 2L);
+
+    activities.recordCycle(new CycleRecord(status, null));
+
+    assertThat(jdbi.onDemand(RecoveryPointDao.class).count(item.id())).isZero();
+    assertThat(stored().health()).isEqualTo("warning");
+    assertThat(stored().lastError()).isEqualTo("NetworkError: x");
+  }
+
+  @Test
+  void R13_aCycleWhosePointNamesAnotherItemChangesNothing() {
+    ItemUpdate status =
+        new ItemUpdate(item.id(), "protected", "normal", null, 1L, 1L, 0L, null, null, 2L);
+    CycleRecord mismatched =
+        new CycleRecord(status, new RecoveryPointRecord("item-other", 1, 1L, false));
+
+    assertThatThrownBy(() -> activities.recordCycle(mismatched))
+        .isInstanceOf(ApplicationFailure.class)
+        .hasMessageContaining("item-other");
+    assertThat(stored().state()).isEqualTo("enabling");
+    assertThat(jdbi.onDemand(RecoveryPointDao.class).count(item.id())).isZero();
   }
 
   @Test

@@ -123,6 +123,7 @@ public final class RecoveryStore {
 
   private final Path dir;
   private final Map<String, Item> items = new ConcurrentHashMap<>();
+  private final ItemLocks locks = new ItemLocks();
 
   RecoveryStore(Path dir) throws IOException {
     this.dir = dir;
@@ -145,14 +146,19 @@ public final class RecoveryStore {
     return Optional.ofNullable(items.get(itemId)).orElseGet(() -> Item.empty(itemId));
   }
 
-  public synchronized Item update(String itemId, UnaryOperator<Item> change) throws IOException {
+  /** Changes of one item are serialized; different items change side by side. */
+  public Item update(String itemId, UnaryOperator<Item> change) throws IOException {
     ReplicationStateStore.checkItemId(itemId);
-    Item current = get(itemId);
-    Item next = change.apply(current);
-    if (!next.equals(current)) {
-      AtomicFiles.writeJson(dir.resolve(itemId + ".json"), next);
-      items.put(itemId, next);
-    }
-    return next;
+    return locks.with(
+        itemId,
+        () -> {
+          Item current = get(itemId);
+          Item next = change.apply(current);
+          if (!next.equals(current)) {
+            AtomicFiles.writeJson(dir.resolve(itemId + ".json"), next);
+            items.put(itemId, next);
+          }
+          return next;
+        });
   }
 }

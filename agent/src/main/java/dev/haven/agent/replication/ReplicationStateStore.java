@@ -24,6 +24,7 @@ public final class ReplicationStateStore {
 
   private final Path dir;
   private final Map<String, ReplicationRecord> items = new ConcurrentHashMap<>();
+  private final ItemLocks locks = new ItemLocks();
   private RecoveryStore recovery;
 
   public ReplicationStateStore(Path dataDir) throws IOException {
@@ -66,19 +67,31 @@ public final class ReplicationStateStore {
   }
 
   /** Stores a record, replacing the item's previous one. */
-  public synchronized ReplicationRecord put(ReplicationRecord record) throws IOException {
+  public ReplicationRecord put(ReplicationRecord record) throws IOException {
     checkItemId(record.itemId());
+    return locks.with(record.itemId(), () -> write(record));
+  }
+
+  private ReplicationRecord write(ReplicationRecord record) throws IOException {
     AtomicFiles.writeJson(dir.resolve(record.itemId() + ".json"), record);
     items.put(record.itemId(), record);
     return record;
   }
 
-  /** Applies {@code change} to the item's current record and stores the result. */
-  public synchronized ReplicationRecord update(
-      String itemId, UnaryOperator<ReplicationRecord> change) throws IOException {
-    ReplicationRecord current = require(itemId);
-    ReplicationRecord next = change.apply(current);
-    return next.equals(current) ? current : put(next);
+  /**
+   * Applies {@code change} to the item's current record and stores the result. Changes of one item
+   * are serialized; different items change side by side.
+   */
+  public ReplicationRecord update(String itemId, UnaryOperator<ReplicationRecord> change)
+      throws IOException {
+    checkItemId(itemId);
+    return locks.with(
+        itemId,
+        () -> {
+          ReplicationRecord current = require(itemId);
+          ReplicationRecord next = change.apply(current);
+          return next.equals(current) ? current : write(next);
+        });
   }
 
   /**

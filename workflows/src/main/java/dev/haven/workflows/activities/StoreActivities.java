@@ -38,6 +38,17 @@ public interface StoreActivities {
   Ack recordRecoveryPoint(RecoveryPointRecord point);
 
   /**
+   * What one delta cycle leaves in the store: the item's status and, when the cycle made one, its
+   * recovery point ({@code point} null otherwise). One write instead of {@link
+   * #recordRecoveryPoint} then {@link #recordItem} keeps a cycle's history and load small when
+   * thousands of items cycle every few seconds.
+   */
+  record CycleRecord(ItemUpdate item, RecoveryPointRecord point) {}
+
+  /** Records a delta cycle's point (if any) and the item's status in one transaction. */
+  Ack recordCycle(CycleRecord cycle);
+
+  /**
    * A step of a job changed state: {@code running} when it starts, {@code succeeded} or {@code
    * failed} (with an operator-readable {@code error}) when it ends. Steps are keyed by job and
    * name.

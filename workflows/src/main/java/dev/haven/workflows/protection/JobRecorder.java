@@ -1,6 +1,7 @@
 package dev.haven.workflows.protection;
 
 import dev.haven.workflows.activities.StoreActivities;
+import dev.haven.workflows.activities.StoreActivities.CycleRecord;
 import dev.haven.workflows.activities.StoreActivities.ItemUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStateUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStepUpdate;
@@ -53,19 +54,31 @@ final class JobRecorder {
 
   /** Projects the item's whole current status; fields the store should keep are sent as null. */
   void item(ProtectionState s) {
-    ItemUpdate update =
-        new ItemUpdate(
-            s.itemId(),
-            s.state.apiName(),
-            s.health.apiName(),
-            s.replicaVmId,
-            s.lastAppliedSeq,
-            s.lastRecoveryPointMillis,
-            s.pendingBytes,
-            s.lastError,
-            s.activeSiteId,
-            now());
+    ItemUpdate update = itemUpdate(s);
     write("item " + s.itemId(), () -> store.recordItem(update));
+  }
+
+  /**
+   * A delta cycle's outcome in one write through {@code via}: the recovery point it made (null if
+   * none) and the item's status.
+   */
+  void cycle(StoreActivities via, ProtectionState s, RecoveryPointRecord point) {
+    CycleRecord record = new CycleRecord(itemUpdate(s), point);
+    write("cycle of item " + s.itemId(), () -> via.recordCycle(record));
+  }
+
+  private static ItemUpdate itemUpdate(ProtectionState s) {
+    return new ItemUpdate(
+        s.itemId(),
+        s.state.apiName(),
+        s.health.apiName(),
+        s.replicaVmId,
+        s.lastAppliedSeq,
+        s.lastRecoveryPointMillis,
+        s.pendingBytes,
+        s.lastError,
+        s.activeSiteId,
+        now());
   }
 
   void recoveryPoint(String itemId, long seq, long createdAtMillis) {

@@ -116,6 +116,7 @@ class HistoryRecorder {
       write(h, DRILL_PLANNED_CANCEL);
     }
   }
+  static final String ONE_WRITE_PER_CYCLE = "histories/protect-cycles-one-store-write-disable.json";
 
   /**
    * The lifecycle paths: prerequisites and network check at enable, a policy change, a cycle that
@@ -151,6 +152,37 @@ class HistoryRecorder {
       wf.disable(new LifecycleRequest("job-disable", true));
       WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
       write(h, LIFECYCLE);
+    }
+  }
+
+  /**
+   * Delta cycles with one store write each (a local activity holding the point and the status), one
+   * of them failing recoverably, then disable.
+   */
+  @Test
+  void recordOneStoreWritePerCycle() throws Exception {
+    try (ProtectionHarness h = new ProtectionHarness()) {
+      java.util.concurrent.atomic.AtomicInteger calls =
+          new java.util.concurrent.atomic.AtomicInteger();
+      org.mockito.Mockito.doAnswer(
+              inv -> {
+                if (calls.incrementAndGet() == 3) {
+                  throw io.temporal.failure.ApplicationFailure.newFailure(
+                      "peer unreachable", "NetworkError");
+                }
+                return ProtectionHarness.cycleResult(h.seq.incrementAndGet());
+              })
+          .when(h.agent)
+          .replicateCycle(org.mockito.ArgumentMatchers.any());
+      ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
+      h.awaitState(wf, ItemState.PROTECTED);
+      h.skip(Duration.ofSeconds(ProtectionHarness.COPY_FREQUENCY_SECONDS + 1)); // cycle 2 ok
+      h.skip(Duration.ofSeconds(ProtectionHarness.COPY_FREQUENCY_SECONDS + 1)); // cycle 3 fails
+      h.skip(Duration.ofSeconds(61)); // retried after one minute
+      h.awaitStatus(wf, s -> s.lastAppliedSeq() >= 3, "the retried cycle");
+      wf.disable(new LifecycleRequest("job-disable", true));
+      WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      write(h, ONE_WRITE_PER_CYCLE);
     }
   }
 

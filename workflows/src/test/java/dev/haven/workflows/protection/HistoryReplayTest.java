@@ -34,4 +34,10 @@ class HistoryReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.DRILL_PLANNED_CANCEL, ProtectedItemWorkflowImpl.class);
   }
+
+  @Test
+  void replaysCyclesWithOneStoreWriteEach() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.ONE_WRITE_PER_CYCLE, ProtectedItemWorkflowImpl.class);
+  }
 }

@@ -168,8 +168,33 @@ final class ProtectionHarness implements AutoCloseable {
         .toList();
   }
 
+  /** Every status the workflow wrote, alone or with a delta cycle's point, in call order. */
   List<StoreActivities.ItemUpdate> items() {
-    return calls(store, "recordItem", StoreActivities.ItemUpdate.class);
+    return mockingDetails(store).getInvocations().stream()
+        .map(
+            i ->
+                switch (i.getMethod().getName()) {
+                  case "recordItem" -> (StoreActivities.ItemUpdate) i.getArgument(0);
+                  case "recordCycle" -> ((StoreActivities.CycleRecord) i.getArgument(0)).item();
+                  default -> null;
+                })
+        .filter(java.util.Objects::nonNull)
+        .toList();
+  }
+
+  /** Every recovery point the workflow wrote, alone or with a delta cycle's status, in order. */
+  List<StoreActivities.RecoveryPointRecord> points() {
+    return mockingDetails(store).getInvocations().stream()
+        .map(
+            i ->
+                switch (i.getMethod().getName()) {
+                  case "recordRecoveryPoint" ->
+                      (StoreActivities.RecoveryPointRecord) i.getArgument(0);
+                  case "recordCycle" -> ((StoreActivities.CycleRecord) i.getArgument(0)).point();
+                  default -> null;
+                })
+        .filter(java.util.Objects::nonNull)
+        .toList();
   }
 
   long cycles() {
@@ -203,6 +228,7 @@ final class ProtectionHarness implements AutoCloseable {
                     ((AgentActivities.DeleteVmInput) inv.getArgument(0)).vmId()));
     when(store.recordItem(any())).thenReturn(new Ack(true));
     when(store.recordRecoveryPoint(any())).thenReturn(new Ack(true));
+    when(store.recordCycle(any())).thenReturn(new Ack(true));
     when(store.recordJobStep(any())).thenReturn(new Ack(true));
     when(store.recordJobState(any())).thenReturn(new Ack(true));
   }

@@ -101,9 +101,7 @@ class ProtectionWorkflowTest {
     ItemStatus status = h.awaitStatus(wf, s -> s.lastAppliedSeq() == 6, "applied seq 6");
     assertThat(status.health()).isEqualTo(Health.NORMAL);
     assertThat(h.cycles()).isEqualTo(6);
-    ProtectionHarness.awaitTrue(
-        () -> calls(h.store, "recordRecoveryPoint", RecoveryPointRecord.class).size() == 6,
-        "six recovery points");
+    ProtectionHarness.awaitTrue(() -> h.points().size() == 6, "six recovery points");
   }
 
   @Test
