@@ -27,6 +27,15 @@ final class MemoryStore implements StoreActivities {
   }
 
   @Override
+  public Ack recordCycle(CycleRecord cycle) {
+    if (cycle.point() != null) {
+      points.add(cycle.point());
+    }
+    items.add(cycle.item());
+    return new Ack(true);
+  }
+
+  @Override
   public Ack recordJobStep(JobStepUpdate update) {
     steps.add(update);
     return new Ack(true);

@@ -116,6 +116,7 @@ class HistoryRecorder {
       write(h, DRILL_PLANNED_CANCEL);
     }
   }
+
   static final String ONE_WRITE_PER_CYCLE = "histories/protect-cycles-one-store-write-disable.json";
 
   /**
