@@ -31,13 +31,18 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_PIECE).asReadOnlyBuffer();
 
   private final FileChannel image;
+  private final Path imageFile;
   private final long size;
   private final DiskChangeLogs logs;
   private final ReentrantLock lock;
   private final AtomicBoolean imageUnsynced = new AtomicBoolean();
 
-  private TrackedDisk(FileChannel image, long size, DiskChangeLogs logs) {
+  /** The block hashes a resync keeps of this disk, once one asked (written under the lock). */
+  private volatile BlockHashCache hashCache;
+
+  private TrackedDisk(FileChannel image, Path imageFile, long size, DiskChangeLogs logs) {
     this.image = image;
+    this.imageFile = imageFile;
     this.size = size;
     this.logs = logs;
     this.lock = logs.lock();
@@ -55,7 +60,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
               entry -> replay(image, entry),
               () -> image.force(false));
       image.force(false);
-      return new TrackedDisk(image, size, logs);
+      return new TrackedDisk(image, imageFile, size, logs);
     } catch (IOException | RuntimeException e) {
       image.close();
       throw e;
@@ -71,6 +76,25 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The cache of this disk's block hashes for blocks of {@code blockSize}, made on first use and
+   * kept exact by every write from then on (see {@link BlockHashCache}); a new, empty one when the
+   * block size changes. It is made under the write lock, so no write is half done when it starts.
+   */
+  public BlockHashCache blockHashes(int blockSize) {
+    lock.lock();
+    try {
+      BlockHashCache cache = hashCache;
+      if (cache == null || cache.blockSize() != blockSize) {
+        cache = new BlockHashCache(imageFile, size, blockSize);
+        hashCache = cache;
+      }
+      return cache;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -103,9 +127,14 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   @Override
   public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-    checkRange(offset, src.remaining());
+    int length = src.remaining();
+    checkRange(offset, length);
     lock.lock();
+    BlockHashCache cache = hashCache;
     try {
+      if (cache != null) {
+        cache.beginWrite(offset, length);
+      }
       ChangeLogWriter.Mark mark = logs.mark();
       try {
         logs.appendData(offset, src);
@@ -116,6 +145,9 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
       noteUnlogged(mark);
     } finally {
+      if (cache != null) {
+        cache.endWrite(offset, length);
+      }
       lock.unlock();
     }
     // Like a channel write, the write consumes the buffer.
@@ -132,7 +164,11 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       return;
     }
     lock.lock();
+    BlockHashCache cache = hashCache;
     try {
+      if (cache != null) {
+        cache.beginWrite(offset, length);
+      }
       ChangeLogWriter.Mark mark = logs.mark();
       try {
         logs.appendZero(offset, length);
@@ -143,6 +179,9 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
       noteUnlogged(mark);
     } finally {
+      if (cache != null) {
+        cache.endWrite(offset, length);
+      }
       lock.unlock();
     }
     if (fua) {
