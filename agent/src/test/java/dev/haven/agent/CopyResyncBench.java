@@ -66,9 +66,11 @@ public final class CopyResyncBench {
         Path diverged = work.resolve("diverged.img");
         shell(baseline, "snapshot", dst.toString(), diverged.toString());
         t0 = System.nanoTime();
+        long cpu0 = cpuNanos();
         ResyncProgress done =
             Resyncs.last(Resyncs.run(agents, Resyncs.request("item-bench", diskId, 0, false)));
         double haven = seconds(t0);
+        double cpu = (cpuNanos() - cpu0) / 1e9;
         double rsync = shell(baseline, "rsync-delta", src.toString(), diverged.toString());
         ratio[i] = haven / rsync;
         double bytes = differing == 0 ? 0 : (double) done.getBytesSent() / (differing * BLOCK);
@@ -76,11 +78,13 @@ public final class CopyResyncBench {
           bytesRatio1 = bytes;
         }
         line(
-            "resync %2d%% (%d blocks differ): haven %.2f s, sent %d B (%.4fx differing),"
-                + " hashes %d B | rsync --inplace --no-whole-file %.2f s | ratio %.3f",
+            "resync %2d%% (%d blocks differ): haven %.2f s (cpu %.2f s, both agents),"
+                + " sent %d B (%.4fx differing), hashes %d B | rsync --inplace --no-whole-file"
+                + " %.2f s | ratio %.3f",
             percents[i],
             done.getDifferingBlocks(),
             haven,
+            cpu,
             done.getBytesSent(),
             bytes,
             done.getHashBytesReceived(),
@@ -140,6 +144,13 @@ public final class CopyResyncBench {
       throw new IllegalStateException("baseline " + String.join(" ", args) + " failed: " + out);
     }
     return out.isEmpty() ? 0 : Double.parseDouble(out.substring(out.lastIndexOf('\n') + 1));
+  }
+
+  /** CPU time of this process (both agents), which load from other processes does not inflate. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static double seconds(long t0) {

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Source side of a resync of one disk: while the target hashes its replica and streams the hashes,
@@ -27,6 +29,7 @@ import java.util.function.Consumer;
  * messages, so framing is included in the figure.
  */
 final class ResyncSender {
+  private static final Logger LOG = LoggerFactory.getLogger(ResyncSender.class);
   private static final Duration STALL = Duration.ofMinutes(2);
   private static final Duration ANSWER = Duration.ofMinutes(5);
 
@@ -84,14 +87,21 @@ final class ResyncSender {
           }
           int count = batch.getHashes().size() / BlockHasher.HASH_BYTES;
           if (count > 0) {
-            compare(job, upload, batch, mine.next(), counters);
+            long t = System.nanoTime();
+            byte[] ours = mine.next();
+            counters.ownHashNanos += System.nanoTime() - t;
+            t = System.nanoTime();
+            compare(job, upload, batch, ours, counters);
+            counters.sendNanos += System.nanoTime() - t;
             send(upload, marker(job).setConfirmThrough(counters.next).build(), counters);
             progress.accept(counters.progress(false, 0));
           }
           if (!theirs.hasNext()) {
             break;
           }
+          long t = System.nanoTime();
           batch = theirs.next();
+          counters.targetHashNanos += System.nanoTime() - t;
         }
       }
       if (counters.next < counters.total) {
@@ -100,7 +110,18 @@ final class ResyncSender {
             .asRuntimeException();
       }
       send(upload, marker(job).setDone(true).setCoveredSeq(job.coveredSeq()).build(), counters);
+      long t = System.nanoTime();
       WriteBlocksResponse answer = upload.finish(ANSWER);
+      counters.sendNanos += System.nanoTime() - t;
+      LOG.info(
+          "resync of disk {}: {} of {} blocks differed; waited {} ms for our hashes, {} ms for"
+              + " the target's, {} ms reading and sending blocks",
+          job.sourceDiskId(),
+          counters.differing,
+          counters.total - counters.start,
+          counters.ownHashNanos / 1_000_000,
+          counters.targetHashNanos / 1_000_000,
+          counters.sendNanos / 1_000_000);
       return counters.progress(answer.getDone(), job.coveredSeq());
     } catch (BlockingUpload.Ended e) {
       upload.finish(ANSWER);
@@ -180,6 +201,10 @@ final class ResyncSender {
     long differing;
     long differingBytes;
     long bytesSent;
+    // Where the time went, for the log: waiting on each side's hashing, and sending.
+    long ownHashNanos;
+    long targetHashNanos;
+    long sendNanos;
 
     Counters(String diskId, long total, long next) {
       this.diskId = diskId;
