@@ -41,7 +41,7 @@ rpo_run() (
   fi
   RPO_TMP=$(mktemp -d "${TMPDIR:-/tmp}/haven-rpo.XXXXXX")
   local stack_pid=""
-  trap 'if [ -n "$stack_pid" ]; then kill "$stack_pid" 2>/dev/null; wait "$stack_pid" 2>/dev/null; fi
+  trap 'set +e; if [ -n "$stack_pid" ]; then kill "$stack_pid" 2>/dev/null; wait "$stack_pid" 2>/dev/null; fi
         [ -n "${BENCH_KEEP:-}" ] || rm -rf "$RPO_TMP"' EXIT
   local api temporal ui agents nbd
   api=$(rpo_free_port); temporal=$(rpo_free_port); ui=$(rpo_free_port)

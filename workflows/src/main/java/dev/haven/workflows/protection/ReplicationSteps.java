@@ -125,6 +125,7 @@ final class ReplicationSteps {
    * resumes or disables (R16). Health is then computed from the workflow's clock (R14).
    */
   void deltaCycle() {
+    s.schedule.cycleStarted(Workflow.currentTimeMillis());
     try {
       shipAndRecord();
       s.schedule.succeeded(Workflow.currentTimeMillis());
