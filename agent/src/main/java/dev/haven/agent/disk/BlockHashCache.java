@@ -28,6 +28,13 @@ import java.util.BitSet;
  * </ul>
  */
 public final class BlockHashCache {
+  /**
+   * The most blocks a cache is kept for: 20 bytes of memory a block, so 80 MiB for a 256 GiB disk
+   * of 64 KiB blocks. A larger disk is hashed afresh on every resync rather than risk the agent's
+   * heap.
+   */
+  public static final long MAX_BLOCKS = 1L << 22;
+
   private final Path image;
   private final long diskSize;
   private final int blockSize;
@@ -40,7 +47,7 @@ public final class BlockHashCache {
 
   BlockHashCache(Path image, long diskSize, int blockSize) {
     long blocks = (diskSize + blockSize - 1) / blockSize;
-    if (blocks > Integer.MAX_VALUE / 2) {
+    if (!fits(diskSize, blockSize)) {
       throw new IllegalArgumentException("disk too large for a block hash cache");
     }
     this.image = image;
@@ -49,6 +56,11 @@ public final class BlockHashCache {
     this.hashes = new long[(int) blocks * 2];
     this.versions = new int[(int) blocks];
     this.valid = new BitSet((int) blocks);
+  }
+
+  /** Whether a cache is kept for a disk of {@code diskSize} bytes in {@code blockSize} blocks. */
+  public static boolean fits(long diskSize, int blockSize) {
+    return (diskSize + blockSize - 1) / blockSize <= MAX_BLOCKS;
   }
 
   /** The block size the hashes are of. */

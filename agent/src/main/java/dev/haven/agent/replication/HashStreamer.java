@@ -57,7 +57,9 @@ final class HashStreamer {
       // The replica keeps its block hashes between resyncs, so only blocks written since the
       // last one are read again.
       BlockHashCache cache =
-          device instanceof TrackedDisk disk ? disk.blockHashes(blockSize) : null;
+          device instanceof TrackedDisk disk && BlockHashCache.fits(device.size(), blockSize)
+              ? disk.blockHashes(blockSize)
+              : null;
       try (BlockHasher.Batches batches = BlockHasher.batches(device, cache, start, blockSize)) {
         // Always one batch, empty when nothing is left, so the source learns where it starts.
         do {
