@@ -42,7 +42,7 @@ public final class CopyResyncBench {
       double cp = shell(baseline, "cp", src.toString());
       double rsyncWhole = shell(baseline, "rsync-whole", src.toString());
       long t0 = System.nanoTime();
-      long cpu0 = processCpuNanos();
+      long cpu0 = cpuNanos();
       // The tests' 60 s deadline is too short for gigabytes on a busy machine.
       agents
           .client()
@@ -57,7 +57,7 @@ public final class CopyResyncBench {
       double initial = seconds(t0);
       // CPU time of both agents (this JVM) for the copy: on a shared host it varies less than
       // the elapsed time and says what an optimisation saves.
-      double cpu = (processCpuNanos() - cpu0) / 1e9;
+      double cpu = (cpuNanos() - cpu0) / 1e9;
       line(
           "initial copy %d MiB: haven %.2f s (%.2f s CPU) | cp %.2f s | rsync --whole-file %.2f s",
           size >> 20, initial, cpu, cp, rsyncWhole);
@@ -75,9 +75,11 @@ public final class CopyResyncBench {
         Path diverged = work.resolve("diverged.img");
         shell(baseline, "snapshot", dst.toString(), diverged.toString());
         t0 = System.nanoTime();
+        long cpu0 = cpuNanos();
         ResyncProgress done =
             Resyncs.last(Resyncs.run(agents, Resyncs.request("item-bench", diskId, 0, false)));
         double haven = seconds(t0);
+        double cpu = (cpuNanos() - cpu0) / 1e9;
         double rsync = shell(baseline, "rsync-delta", src.toString(), diverged.toString());
         ratio[i] = haven / rsync;
         double bytes = differing == 0 ? 0 : (double) done.getBytesSent() / (differing * BLOCK);
@@ -85,11 +87,13 @@ public final class CopyResyncBench {
           bytesRatio1 = bytes;
         }
         line(
-            "resync %2d%% (%d blocks differ): haven %.2f s, sent %d B (%.4fx differing),"
-                + " hashes %d B | rsync --inplace --no-whole-file %.2f s | ratio %.3f",
+            "resync %2d%% (%d blocks differ): haven %.2f s (cpu %.2f s, both agents),"
+                + " sent %d B (%.4fx differing), hashes %d B | rsync --inplace --no-whole-file"
+                + " %.2f s | ratio %.3f",
             percents[i],
             done.getDifferingBlocks(),
             haven,
+            cpu,
             done.getBytesSent(),
             bytes,
             done.getHashBytesReceived(),
@@ -151,7 +155,8 @@ public final class CopyResyncBench {
     return out.isEmpty() ? 0 : Double.parseDouble(out.substring(out.lastIndexOf('\n') + 1));
   }
 
-  private static long processCpuNanos() {
+  /** CPU time of this process (both agents), which load from other processes does not inflate. */
+  private static long cpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();

@@ -32,6 +32,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_PIECE).asReadOnlyBuffer();
 
   private final FileChannel image;
+  private final Path imageFile;
   private final long size;
   private final DiskChangeLogs logs;
   private final ReentrantLock lock;
@@ -40,8 +41,13 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   // Written under the lock; read under it by the write path.
   private CopySnapshot snapshot;
 
-  private TrackedDisk(FileChannel image, long size, DiskChangeLogs logs, Path spillFile) {
+  /** The block hashes a resync keeps of this disk, once one asked (written under the lock). */
+  private volatile BlockHashCache hashCache;
+
+  private TrackedDisk(
+      FileChannel image, Path imageFile, long size, DiskChangeLogs logs, Path spillFile) {
     this.image = image;
+    this.imageFile = imageFile;
     this.size = size;
     this.logs = logs;
     this.lock = logs.lock();
@@ -63,7 +69,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       // A snapshot does not outlive the agent: a copy resumed after a restart takes a new one.
       Path spillFile = spillFileOf(imageFile);
       Files.deleteIfExists(spillFile);
-      return new TrackedDisk(image, size, logs, spillFile);
+      return new TrackedDisk(image, imageFile, size, logs, spillFile);
     } catch (IOException | RuntimeException e) {
       image.close();
       throw e;
@@ -109,6 +115,25 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
               image, size, lock, spillFile, memoryBytes, fromOffset, () -> endSnapshot(opened[0]));
       snapshot = opened[0];
       return snapshot;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The cache of this disk's block hashes for blocks of {@code blockSize}, made on first use and
+   * kept exact by every write from then on (see {@link BlockHashCache}); a new, empty one when the
+   * block size changes. It is made under the write lock, so no write is half done when it starts.
+   */
+  public BlockHashCache blockHashes(int blockSize) {
+    lock.lock();
+    try {
+      BlockHashCache cache = hashCache;
+      if (cache == null || cache.blockSize() != blockSize) {
+        cache = new BlockHashCache(imageFile, size, blockSize);
+        hashCache = cache;
+      }
+      return cache;
     } finally {
       lock.unlock();
     }
@@ -161,10 +186,15 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   @Override
   public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-    checkRange(offset, src.remaining());
+    int length = src.remaining();
+    checkRange(offset, length);
     lock.lock();
+    BlockHashCache cache = hashCache;
     try {
       preserveForSnapshot(offset, src.remaining());
+      if (cache != null) {
+        cache.beginWrite(offset, length);
+      }
       ChangeLogWriter.Mark mark = logs.mark();
       try {
         logs.appendData(offset, src);
@@ -175,6 +205,9 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
       noteUnlogged(mark);
     } finally {
+      if (cache != null) {
+        cache.endWrite(offset, length);
+      }
       lock.unlock();
     }
     // Like a channel write, the write consumes the buffer.
@@ -191,8 +224,12 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       return;
     }
     lock.lock();
+    BlockHashCache cache = hashCache;
     try {
       preserveForSnapshot(offset, length);
+      if (cache != null) {
+        cache.beginWrite(offset, length);
+      }
       ChangeLogWriter.Mark mark = logs.mark();
       try {
         logs.appendZero(offset, length);
@@ -203,6 +240,9 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
       noteUnlogged(mark);
     } finally {
+      if (cache != null) {
+        cache.endWrite(offset, length);
+      }
       lock.unlock();
     }
     if (fua) {

@@ -2,6 +2,8 @@ package dev.haven.agent.replication;
 
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.disk.BlockHashCache;
+import dev.haven.agent.disk.TrackedDisk;
 import dev.haven.protocol.BlockHashBatch;
 import dev.haven.protocol.HashBlocksRequest;
 import io.grpc.Status;
@@ -13,7 +15,8 @@ import java.io.IOException;
  * Target side of a resync ({@code PeerService.HashBlocks}): hashes the replica disk from the
  * confirmed block on, in parallel, and streams the hashes batch by batch. It sends a batch only
  * when the transport is ready, so it hashes no further ahead of the source than {@link
- * BlockHasher}'s few batches.
+ * BlockHasher}'s few batches. Hashes of blocks unwritten since the last resync come from the
+ * replica disk's {@link BlockHashCache} instead of its image.
  */
 final class HashStreamer {
   private final TargetReplication target;
@@ -51,7 +54,13 @@ final class HashStreamer {
               Math.min(request.getStartBlock(), total),
               blockSize);
       long first = start;
-      try (BlockHasher.Batches batches = BlockHasher.batches(device, start, blockSize)) {
+      // The replica keeps its block hashes between resyncs, so only blocks written since the
+      // last one are read again.
+      BlockHashCache cache =
+          device instanceof TrackedDisk disk && BlockHashCache.fits(device.size(), blockSize)
+              ? disk.blockHashes(blockSize)
+              : null;
+      try (BlockHasher.Batches batches = BlockHasher.batches(device, cache, start, blockSize)) {
         // Always one batch, empty when nothing is left, so the source learns where it starts.
         do {
           byte[] hashes = batches.hasNext() ? batches.next() : new byte[0];

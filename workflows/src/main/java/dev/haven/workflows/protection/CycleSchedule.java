@@ -24,6 +24,7 @@ final class CycleSchedule {
   private final Deque<Long> successes = new ArrayDeque<>();
   private long sinceMillis = -1;
   private long lastSuccessMillis = -1;
+  private long lastStartMillis = -1;
   private int failures;
   private boolean halted;
 
@@ -33,6 +34,27 @@ final class CycleSchedule {
       return Duration.ofSeconds(Math.max(1, copyFrequencySeconds));
     }
     return backoff(failures - 1);
+  }
+
+  /**
+   * The delay before the next attempt when cycles keep a fixed rate: the next cycle is due one copy
+   * frequency after the last one started (at once when that cycle took longer), not one copy
+   * frequency after it ended. The newest recovery point is then at most one frequency plus one
+   * cycle old when the next one lands, instead of one frequency plus two cycles, which is what
+   * keeps the RPO near the copy frequency while a busy guest makes each cycle long (issue 4, point
+   * 8). After failures the back-off applies as before.
+   */
+  Duration nextDelay(int copyFrequencySeconds, long now) {
+    if (failures > 0 || lastStartMillis < 0) {
+      return nextDelay(copyFrequencySeconds);
+    }
+    long due = lastStartMillis + Math.max(1, copyFrequencySeconds) * 1000L;
+    return Duration.ofMillis(Math.max(0, due - now));
+  }
+
+  /** A delta cycle starts at {@code now}. */
+  void cycleStarted(long now) {
+    lastStartMillis = now;
   }
 
   static Duration backoff(int retry) {

@@ -18,6 +18,9 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   /** Cycles per run before continue-as-new: about 10,000 events, a fifth of the history limit. */
   static final int MAX_CYCLES_PER_RUN = 500;
 
+  /** The getVersion change id under which delta cycles keep a fixed rate. */
+  static final String FIXED_RATE_CYCLES = "fixed-rate-cycles";
+
   private static final Logger log = Workflow.getLogger(ProtectedItemWorkflowImpl.class);
 
   private final ProtectionState state;
@@ -88,7 +91,17 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
       Workflow.await(state::operationQueued);
       return true;
     }
-    Duration delay = state.schedule.nextDelay(state.copyFrequencySeconds);
+    // Cycles keep a fixed rate (due a copy frequency after the last one started); histories
+    // recorded before that replay with the delay counted from the end of the last cycle.
+    boolean fixedRate = Workflow.getVersion(FIXED_RATE_CYCLES, Workflow.DEFAULT_VERSION, 1) >= 1;
+    Duration delay =
+        fixedRate
+            ? state.schedule.nextDelay(state.copyFrequencySeconds, Workflow.currentTimeMillis())
+            : state.schedule.nextDelay(state.copyFrequencySeconds);
+    if (delay.isZero()) {
+      // The last cycle took longer than the copy frequency: the next one is due now.
+      return state.operationQueued();
+    }
     return Workflow.await(delay, state::operationQueued);
   }
 

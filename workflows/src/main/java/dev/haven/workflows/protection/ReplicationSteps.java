@@ -127,6 +127,7 @@ final class ReplicationSteps {
    * resumes or disables (R16). Health is then computed from the workflow's clock (R14).
    */
   void deltaCycle() {
+    s.schedule.cycleStarted(Workflow.currentTimeMillis());
     // One store write per cycle (a local activity) instead of two activities: half the history
     // and far less work for Temporal at a thousand items. Older histories replay the two writes.
     boolean oneWrite = Workflow.getVersion(ONE_CYCLE_WRITE, Workflow.DEFAULT_VERSION, 1) >= 1;
