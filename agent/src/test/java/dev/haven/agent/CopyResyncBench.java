@@ -75,11 +75,11 @@ public final class CopyResyncBench {
         Path diverged = work.resolve("diverged.img");
         shell(baseline, "snapshot", dst.toString(), diverged.toString());
         t0 = System.nanoTime();
-        long cpu0 = cpuNanos();
+        long resyncCpu0 = cpuNanos();
         ResyncProgress done =
             Resyncs.last(Resyncs.run(agents, Resyncs.request("item-bench", diskId, 0, false)));
         double haven = seconds(t0);
-        double cpu = (cpuNanos() - cpu0) / 1e9;
+        double resyncCpu = (cpuNanos() - resyncCpu0) / 1e9;
         double rsync = shell(baseline, "rsync-delta", src.toString(), diverged.toString());
         ratio[i] = haven / rsync;
         double bytes = differing == 0 ? 0 : (double) done.getBytesSent() / (differing * BLOCK);
@@ -93,7 +93,7 @@ public final class CopyResyncBench {
             percents[i],
             done.getDifferingBlocks(),
             haven,
-            cpu,
+            resyncCpu,
             done.getBytesSent(),
             bytes,
             done.getHashBytesReceived(),
