@@ -273,6 +273,7 @@ class AfterFailoverTest {
 
     wf.failover(new FailoverRequest(JOB, "planned", "latest"));
     h.awaitState(wf, ItemState.FAILED_OVER);
+    ProtectionHarness.awaitTrue(() -> wf.failedOver() != null, "the failover recorded");
     assertThatThrownBy(() -> wf.changeRecoveryPoint(new AfterFailoverRequest("job-c", "rp-1")))
         .isInstanceOf(WorkflowUpdateException.class)
         .cause()
