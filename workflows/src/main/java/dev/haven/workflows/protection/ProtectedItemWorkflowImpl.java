@@ -22,6 +22,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final ReplicationSteps replication;
   private final PlannedFailoverSaga plannedFailover;
   private final LifecycleSteps lifecycle;
+  private final ResyncSteps resync;
+  private final RecoveryPolicySync recoveryPolicy;
   private final int maxCyclesPerRun;
 
   /** Builds the whole state before any handler runs, so that early Queries and Updates see it. */
@@ -38,6 +40,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     this.replication = new ReplicationSteps(state, activities, recorder);
     this.plannedFailover = new PlannedFailoverSaga(state, activities, recorder, replication);
     this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
+    this.resync = new ResyncSteps(state, activities, recorder, replication);
+    this.recoveryPolicy = new RecoveryPolicySync(state, activities, resync);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
 
@@ -48,6 +52,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     if (!replicating) {
       return new ProtectionResult(state.itemId(), state.state);
     }
+    recoveryPolicy.started();
     int cycles = 0;
     while (true) {
       if (waitForOperation()) {
@@ -56,7 +61,13 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
         }
         continue;
       }
+      if (resync.marked()) {
+        // The resync window opened (R15).
+        resync.runScheduled();
+        continue;
+      }
       replication.deltaCycle();
+      resync.afterCycle();
       cycles++;
       if (cycles >= maxCyclesPerRun || Workflow.getInfo().isContinueAsNewSuggested()) {
         // Let accepted Updates finish first; one that asked for an operation is run, not dropped.
@@ -75,6 +86,9 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
    * wakes it. True when an operation arrived.
    */
   private boolean waitForOperation() {
+    if (resync.marked()) {
+      return resync.awaitWindowOrOperation();
+    }
     if (state.cyclesHalted()) {
       Workflow.await(state::operationQueued);
       return true;
@@ -93,7 +107,12 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     }
     LifecycleRequest request = state.pendingLifecycle;
     String kind = state.pendingLifecycleKind;
-    boolean ended = lifecycle.run(kind, request);
+    boolean ended = false;
+    if (ResyncSteps.KIND.equals(kind)) {
+      resync.run(request.jobId()); // a resync never ends the workflow, even when it fails
+    } else {
+      ended = lifecycle.run(kind, request);
+    }
     state.pendingLifecycle = null;
     state.pendingLifecycleKind = null;
     return ended;
@@ -114,9 +133,11 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
 
   @Override
   public PolicyApplied updatePolicy(PolicySettings policy) {
+    PolicySettings before = state.policy;
     state.policy = policy;
     state.copyFrequencySeconds = policy.copyFrequencySeconds();
     log.info("item {} now copies every {} s", state.itemId(), policy.copyFrequencySeconds());
+    recoveryPolicy.changed(before, policy);
     return new PolicyApplied(state.itemId(), state.copyFrequencySeconds);
   }
 
@@ -153,6 +174,16 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   @Override
   public void validateDisable(LifecycleRequest request) {
     LifecycleRules.check(state, LifecycleRules.DISABLE, request);
+  }
+
+  @Override
+  public UpdateAccepted resync(LifecycleRequest request) {
+    return queue(ResyncSteps.KIND, request);
+  }
+
+  @Override
+  public void validateResync(LifecycleRequest request) {
+    ResyncSteps.check(state, request);
   }
 
   /** The main loop runs the operation; the caller gets the job id at once (202 Accepted). */

@@ -111,7 +111,11 @@ final class ReplicationSteps {
     }
     // Whatever the store last saw (resync, pause, an interrupted failover), the replica holds a
     // complete copy, so protection continues with delta cycles, unless an operator paused it.
-    if (s.state != ItemState.PAUSED) {
+    if (s.state == ItemState.RESYNCHRONIZING) {
+      // An interrupted resync is marked again; ResyncSteps runs it anew, resuming at the target's
+      // confirmed blocks.
+      s.state = ItemState.RESYNC_REQUIRED;
+    } else if (s.state != ItemState.PAUSED && s.state != ItemState.RESYNC_REQUIRED) {
       s.state = ItemState.PROTECTED;
     }
     s.schedule.start(Workflow.currentTimeMillis());
