@@ -127,7 +127,7 @@ class ResyncWorkflowTest {
           .containsExactly("d1", "d2");
 
       // It ran as a job of its own, linked to the workflow, with a step per disk.
-      JobOpen job = ProtectionHarness.calls(h.store, "openJob", JobOpen.class).get(0);
+      JobOpen job = resyncJobs(h).get(0);
       assertThat(job.type()).isEqualTo("resync");
       assertThat(job.workflowId()).isEqualTo(ProtectedItemWorkflow.workflowId("item-1"));
       assertThat(h.stepsOf(job.jobId()))
@@ -172,7 +172,7 @@ class ResyncWorkflowTest {
       assertThat(h.jobStates("job-resync"))
           .extracting(StoreActivities.JobStateUpdate::state)
           .containsExactly("running", "succeeded");
-      assertThat(ProtectionHarness.calls(h.store, "openJob", JobOpen.class)).isEmpty();
+      assertThat(resyncJobs(h)).isEmpty();
     }
   }
 
@@ -276,6 +276,13 @@ class ResyncWorkflowTest {
               org.assertj.core.groups.Tuple.tuple(
                   48 * 3_600_000L, ProtectionHarness.SOURCE.agentAddress()));
     }
+  }
+
+  /** The jobs that the workflow opened by itself for a resync. */
+  private static List<JobOpen> resyncJobs(ProtectionHarness h) {
+    return ProtectionHarness.calls(h.store, "openJob", JobOpen.class).stream()
+        .filter(j -> j.type().equals("resync"))
+        .toList();
   }
 
   private static List<RecoveryPolicyInput> policyCalls(ProtectionHarness h) {
