@@ -2,6 +2,7 @@ package dev.haven.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.haven.activities.agent.AgentActivitiesImpl;
 import dev.haven.agent.AgentConfig;
 import dev.haven.agent.AgentServer;
@@ -130,11 +131,21 @@ class ResyncOrchestrationTest {
     Path sourceImage =
         configA.dataDir().resolve("vms").resolve(vm.getId()).resolve(diskId + ".img");
 
+    // The policy's retention reached the target, which prunes recovery points by it (R9/R13).
+    Path targetPolicy = configB.dataDir().resolve("recovery").resolve(ITEM + ".json");
+    await(
+        wf,
+        s -> retentionMillis(targetPolicy) == Duration.ofHours(24).toMillis(),
+        "the policy's retention at the target");
+
     // The target goes away; the guest writes; the next cycle seals a log it cannot ship.
     b.close();
     QemuIo.writeRandomBlocks(nbd, guest, random, 24);
     env.sleep(Duration.ofSeconds(6));
-    await(wf, s -> s.lastError() != null, "a cycle that could not ship");
+    await(
+        wf,
+        s -> s.lastError() != null && s.lastError().contains("ReplicateCycle"),
+        "a cycle that could not ship");
     // More writes go to the live log, the one with the highest sequence, which stays.
     QemuIo.writeRandomBlocks(nbd, guest, random, 4);
     // Out of band, the sealed logs that the target never acknowledged are deleted.
@@ -235,6 +246,15 @@ class ResyncOrchestrationTest {
               .sorted()
               .toList();
       return logs.isEmpty() ? logs : logs.subList(0, logs.size() - 1);
+    }
+  }
+
+  /** The retention in an agent's recovery-state file of the item; -1 while there is none. */
+  private static long retentionMillis(Path file) {
+    try {
+      return new ObjectMapper().readTree(file.toFile()).path("retentionMillis").asLong(-1);
+    } catch (IOException e) {
+      return -1;
     }
   }
 

@@ -68,6 +68,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
       }
       replication.deltaCycle();
       resync.afterCycle();
+      recoveryPolicy.retryUnsent();
       cycles++;
       if (cycles >= maxCyclesPerRun || Workflow.getInfo().isContinueAsNewSuggested()) {
         // Let accepted Updates finish first; one that asked for an operation is run, not dropped.

@@ -24,6 +24,9 @@ final class RecoveryPolicySync {
   private final ProtectionActivities a;
   private final ResyncSteps resync;
 
+  /** A policy that an agent did not take (it was unreachable); sent again after a good cycle. */
+  private PolicySettings unsent;
+
   RecoveryPolicySync(ProtectionState state, ProtectionActivities activities, ResyncSteps resync) {
     this.s = state;
     this.a = activities;
@@ -74,6 +77,15 @@ final class RecoveryPolicySync {
     }
   }
 
+  /** After a delta cycle: sends a policy again that an agent missed, once the agents answer. */
+  void retryUnsent() {
+    if (unsent != null && s.state == dev.haven.workflows.model.ItemState.PROTECTED) {
+      PolicySettings p = unsent;
+      unsent = null;
+      send(p);
+    }
+  }
+
   private void send(PolicySettings p) {
     long retention = Duration.ofHours(p.recoveryPointRetentionHours()).toMillis();
     long appConsistent = Duration.ofHours(p.appConsistentFrequencyHours()).toMillis();
@@ -84,7 +96,7 @@ final class RecoveryPolicySync {
         a.agent.setRecoveryPolicy(
             new RecoveryPolicyInput(s.itemId(), agent, retention, appConsistent));
       } catch (ActivityFailure e) {
-        s.lastError = Failures.describe(e);
+        unsent = p;
         log.warn("item {}: agent {} kept its old recovery policy: {}", s.itemId(), agent, e);
       }
     }
