@@ -124,7 +124,10 @@ final class ReplicationSteps {
       // An interrupted resync is marked again; ResyncSteps runs it anew, resuming at the target's
       // confirmed blocks.
       s.state = ItemState.RESYNC_REQUIRED;
-    } else if (s.state != ItemState.PAUSED && s.state != ItemState.RESYNC_REQUIRED) {
+    }
+    if (s.state == ItemState.RESYNC_REQUIRED) {
+      s.health = Health.WARNING;
+    } else if (s.state != ItemState.PAUSED) {
       s.state = ItemState.PROTECTED;
     }
     s.schedule.start(Workflow.currentTimeMillis());
@@ -204,12 +207,12 @@ final class ReplicationSteps {
     try {
       finalizeSteps(jobId);
     } catch (ActivityFailure e) {
-      if (!jobId.equals(enableJobId)) {
+      if (!java.util.Objects.equals(jobId, enableJobId)) {
         rec.jobState(jobId, FAILED, Failures.describe(e));
       }
       throw e;
     }
-    if (!jobId.equals(enableJobId)) {
+    if (!java.util.Objects.equals(jobId, enableJobId)) {
       rec.jobState(jobId, SUCCEEDED, null);
     }
   }

@@ -223,6 +223,31 @@ class ResyncWorkflowTest {
   }
 
   @Test
+  void R15_aResyncInterruptedByARestartRunsAgainAndDeltaReplicationResumes() throws Exception {
+    try (ProtectionHarness h = new ProtectionHarness(MONDAY_0959)) {
+      when(h.store.itemPolicy(any())).thenReturn(policy("anytime", 24));
+      BrokenChain chain = new BrokenChain();
+      chain.install(h);
+      chain.broken.set(true);
+      // The worker's Temporal restarted (or the run continued as new) while the item resynced.
+      ProtectedItemWorkflow wf =
+          h.start(ProtectionHarness.resumeInput(ItemState.RESYNCHRONIZING, 5));
+
+      ItemStatus status = h.awaitState(wf, ItemState.PROTECTED);
+
+      assertThat(status.health()).isEqualTo(Health.NORMAL);
+      assertThat(h.items()).anyMatch(u -> "resync-required".equals(u.state()));
+      assertThat(h.calls(h.agent, "resyncDisk", ResyncDiskInput.class))
+          .extracting(ResyncDiskInput::diskId)
+          .containsExactly("d1", "d2");
+      assertThat(resyncJobs(h)).hasSize(1);
+      long cycles = h.cycles();
+      h.skip(Duration.ofSeconds(61));
+      h.awaitStatus(wf, s -> h.cycles() > cycles, "a delta cycle after the resync");
+    }
+  }
+
+  @Test
   void R15_pendingLogsReachingHalfTheDisksMarkTheItem() throws Exception {
     try (ProtectionHarness h = new ProtectionHarness(MONDAY_0959)) {
       when(h.store.itemPolicy(any())).thenReturn(policy("manual", 24));
