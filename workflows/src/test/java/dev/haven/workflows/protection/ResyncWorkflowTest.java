@@ -199,6 +199,9 @@ class ResyncWorkflowTest {
       h.awaitState(wf, ItemState.PROTECTED);
       wf.pause(new LifecycleRequest("job-pause", false));
       h.awaitState(wf, ItemState.PAUSED);
+      ProtectionHarness.awaitTrue(
+          () -> h.jobStates("job-pause").stream().anyMatch(u -> u.state().equals("succeeded")),
+          "the pause job's end");
       assertThatThrownBy(() -> wf.resync(new LifecycleRequest("job-no", false)))
           .isInstanceOf(WorkflowUpdateException.class)
           .rootCause()
