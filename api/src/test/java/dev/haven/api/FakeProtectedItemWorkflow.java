@@ -37,14 +37,15 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
   static final Map<String, ItemState> STATES = new ConcurrentHashMap<>();
 
   private ProtectionInput input;
+  private boolean disabled;
 
   @Override
   public ProtectionResult run(ProtectionInput input) {
     this.input = input;
     STARTED.put(input.itemId(), input);
-    // The fake runs until the test environment closes.
-    Workflow.await(() -> false);
-    return new ProtectionResult(input.itemId(), state());
+    // The fake runs until it is disabled or the test environment closes.
+    Workflow.await(() -> disabled);
+    return new ProtectionResult(input.itemId(), disabled ? ItemState.DISABLED : state());
   }
 
   @Override
@@ -106,11 +107,27 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
   @Override
   public UpdateAccepted disable(LifecycleRequest request) {
     record("disable:" + request.deleteReplica());
+    disabled = true;
     return new UpdateAccepted(request.jobId());
   }
 
   @Override
   public void validateDisable(LifecycleRequest request) {}
+
+  @Override
+  public UpdateAccepted resync(LifecycleRequest request) {
+    record("resync:" + request.jobId());
+    return new UpdateAccepted(request.jobId());
+  }
+
+  @Override
+  public void validateResync(LifecycleRequest request) {
+    ItemState st = state();
+    if (st != ItemState.PROTECTED && st != ItemState.RESYNC_REQUIRED && st != ItemState.ERROR) {
+      throw new IllegalStateException(
+          "resync is not allowed while the item is in state " + st.apiName());
+    }
+  }
 
   @Override
   public ItemStatus status() {

@@ -12,12 +12,14 @@ import dev.haven.protocol.MaterializeRecoveryPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.RecoveryPoint;
+import dev.haven.protocol.RecoveryPolicy;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.Role;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.SetVmAddressesRequest;
+import dev.haven.protocol.SetRecoveryPolicyRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -304,6 +306,40 @@ public final class AgentActivitiesImpl implements AgentActivities {
   @Override
   public DiskResynced resyncDisk(ResyncDiskInput in) {
     return resyncer.resync(in);
+  }
+
+  @Override
+  public ResyncStatus resyncStatus(StateInput in) {
+    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
+    ReplicationState s =
+        calls.call(
+            "GetReplicationState",
+            in.agentAddress(),
+            COMMAND_DEADLINE,
+            stub -> stub.getReplicationState(item));
+    Vm vm = getVm(in.agentAddress(), s.getVmId());
+    long diskBytes = vm.getDisksList().stream().mapToLong(Disk::getSizeBytes).sum();
+    List<String> diskIds = s.getDisksList().stream().map(DiskMapping::getSourceDiskId).toList();
+    return new ResyncStatus(
+        s.getResyncRequired(), s.getResyncReason(), s.getPendingBytes(), diskBytes, diskIds);
+  }
+
+  @Override
+  public RecoveryPolicyApplied setRecoveryPolicy(RecoveryPolicyInput in) {
+    SetRecoveryPolicyRequest request =
+        SetRecoveryPolicyRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setRetentionMillis(in.retentionMillis())
+            .setAppConsistentEveryMillis(in.appConsistentEveryMillis())
+            .build();
+    RecoveryPolicy applied =
+        calls.call(
+            "SetRecoveryPolicy",
+            in.agentAddress(),
+            COMMAND_DEADLINE,
+            stub -> stub.setRecoveryPolicy(request));
+    return new RecoveryPolicyApplied(
+        in.itemId(), applied.getRetentionMillis(), applied.getAppConsistentEveryMillis());
   }
   // --- end resync (R15) ---
 }

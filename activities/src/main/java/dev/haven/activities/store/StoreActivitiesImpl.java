@@ -248,6 +248,54 @@ public final class StoreActivitiesImpl implements StoreActivities {
         });
   }
 
+  @Override
+  public Ack openJob(JobOpen open) {
+    return jdbi.inTransaction(
+        h -> {
+          JobDao jobs = h.attach(JobDao.class);
+          if (h.attach(ProtectedItemDao.class).find(open.itemId()).isEmpty()) {
+            return new Ack(false);
+          }
+          if (jobs.find(open.jobId()).isPresent()) {
+            return new Ack(true); // a retried activity: the job is there already
+          }
+          jobs.insert(
+              new Job(
+                  open.jobId(),
+                  open.type(),
+                  open.itemId(),
+                  "queued",
+                  open.atMillis(),
+                  null,
+                  null,
+                  open.workflowId(),
+                  null));
+          return new Ack(true);
+        });
+  }
+
+  @Override
+  public ItemPolicy itemPolicy(ItemRef ref) {
+    return jdbi.withHandle(
+        h ->
+            h.attach(ProtectedItemDao.class)
+                .find(ref.itemId())
+                .flatMap(item -> h.attach(PairingDao.class).find(item.pairingId()))
+                .flatMap(pairing -> h.attach(PolicyDao.class).find(pairing.policyId()))
+                .map(
+                    p ->
+                        new ItemPolicy(
+                            p.id(),
+                            p.copyFrequencySeconds(),
+                            p.recoveryPointRetentionHours(),
+                            p.appConsistentFrequencyHours(),
+                            p.resyncWindow(),
+                            p.resyncTimeZone(),
+                            p.compression(),
+                            p.replicaDeletion()))
+                .orElse(new ItemPolicy(null, 0, 0, 0, null, null, false, null)));
+  }
+
   /** The job moved to {@code state}, its error cut to what the store keeps. */
   static Job withState(Job job, String state, long atMillis, String error) {
     return job.movedTo(state, atMillis, error == null ? null : truncate(error));

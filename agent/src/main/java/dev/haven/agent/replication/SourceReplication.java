@@ -240,6 +240,10 @@ public final class SourceReplication {
       store.update(
           itemId,
           r -> r.withAcked(diskId, covered).withCopy(new CopyState(diskId, chunks, chunks, true)));
+      // The replica is level with this disk again, so the mark that stopped delta replication
+      // goes. Another disk that still lacks a log (or an image still cut short) marks the item
+      // again at the next cycle's continuity check, so clearing per disk never hides a gap.
+      store.recovery().update(itemId, i -> i.withResync(false, null));
       progress.accept(last);
     } finally {
       copying.remove(diskId);

@@ -29,6 +29,7 @@ public final class LifecycleService {
   public static final String PAUSE_JOB = "pause-replication";
   public static final String RESUME_JOB = "resume-replication";
   public static final String DISABLE_JOB = "disable-protection";
+  public static final String RESYNC_JOB = "resync";
 
   private static final Logger LOG = LoggerFactory.getLogger(LifecycleService.class);
 
@@ -50,6 +51,11 @@ public final class LifecycleService {
 
   public ItemJson.Accepted disable(String itemId) {
     return operate(itemId, DISABLE_JOB, ProtectedItemWorkflow::disable);
+  }
+
+  /** Resynchronizes the item at once (R15), whatever its policy's resync window. */
+  public ItemJson.Accepted resync(String itemId) {
+    return operate(itemId, RESYNC_JOB, ProtectedItemWorkflow::resync);
   }
 
   /** Sends a changed policy to every running item whose pairing uses it; answers how many. */
@@ -111,6 +117,20 @@ public final class LifecycleService {
       updates.call(item.workflowId(), jobType, wf -> update.apply(wf, request));
     } catch (ApiException e) {
       jdbi.useExtension(JobDao.class, d -> d.delete(request.jobId()));
+      if (e.status() == 503) {
+        // A workflow that has ended (failover, disable) takes no Update: say so with the state
+        // it ended in, instead of a "try again" that can never succeed.
+        updates
+            .endedState(item.workflowId())
+            .ifPresent(
+                state -> {
+                  throw ApiException.conflict(
+                      jobType
+                          + " is not allowed while the item is in state "
+                          + state
+                          + " (its workflow has ended)");
+                });
+      }
       throw e;
     }
     LOG.info("{} of item {} accepted as job {}", jobType, itemId, request.jobId());

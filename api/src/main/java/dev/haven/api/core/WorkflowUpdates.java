@@ -2,11 +2,16 @@ package dev.haven.api.core;
 
 import dev.haven.api.error.ApiException;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionResult;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -69,6 +74,33 @@ public final class WorkflowUpdates {
             LOG.warn("{} update of {} was not applied: {}", name, workflowId, e.getMessage());
           }
         });
+  }
+
+  /**
+   * The item's state as its workflow ended, when that workflow is closed (after a failover or a
+   * disable): its result's state, else how it closed. Empty while it runs, or when Temporal cannot
+   * say (then the caller's own answer stands).
+   */
+  public Optional<String> endedState(String workflowId) {
+    try {
+      WorkflowStub stub = workflows.newUntypedWorkflowStub(workflowId);
+      WorkflowExecutionStatus status = stub.describe().getStatus();
+      if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+          || status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED) {
+        return Optional.empty();
+      }
+      if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+        ProtectionResult result = stub.getResult(5, TimeUnit.SECONDS, ProtectionResult.class);
+        if (result != null && result.finalState() != null) {
+          return Optional.of(result.finalState().apiName());
+        }
+      }
+      return Optional.of(
+          status.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase(Locale.ROOT));
+    } catch (RuntimeException | TimeoutException e) {
+      LOG.debug("cannot describe workflow {}: {}", workflowId, e.toString());
+      return Optional.empty();
+    }
   }
 
   private static ApiException refusal(String workflowId, String name, Throwable e) {

@@ -66,6 +66,16 @@ public class ProtectedItemResource {
     return Response.accepted(lifecycle.resume(id)).build();
   }
 
+  /**
+   * Resynchronizes the item at once (R15); 202 with the resync job, 409 naming the state when the
+   * item's state does not allow it.
+   */
+  @POST
+  @Path("/{id}/resync")
+  public Response resync(@PathParam("id") String id) {
+    return Response.accepted(lifecycle.resync(id)).build();
+  }
+
   /** Disables protection: replication ends on both sides; the replica stays or goes (policy). */
   @DELETE
   @Path("/{id}")

@@ -121,6 +121,34 @@ public interface AgentActivities {
    */
   DiskResynced resyncDisk(ResyncDiskInput input);
 
+  /**
+   * What the source agent says about the need for a resync: {@code required} with its {@code
+   * reason} when a change log was lost or corrupt or an image was cut short; the unshipped log
+   * bytes; the total size of the item's source disks and their ids, in the VM's order.
+   */
+  record ResyncStatus(
+      boolean required,
+      String reason,
+      long pendingBytes,
+      long diskBytes,
+      List<String> sourceDiskIds) {}
+
+  /** Asks the item's source agent whether delta replication can go on (R15). Read-only. */
+  ResyncStatus resyncStatus(StateInput input);
+
+  /**
+   * The item's recovery-point policy for one agent: how long the target keeps points and how often
+   * the source takes an app-consistent one (0 = never).
+   */
+  record RecoveryPolicyInput(
+      String itemId, String agentAddress, long retentionMillis, long appConsistentEveryMillis) {}
+
+  record RecoveryPolicyApplied(
+      String itemId, long retentionMillis, long appConsistentEveryMillis) {}
+
+  /** Sets the item's recovery-point policy on one agent ({@code SetRecoveryPolicy}). Idempotent. */
+  RecoveryPolicyApplied setRecoveryPolicy(RecoveryPolicyInput input);
+
   // --- end resync (R15) ---
   // --- recovery points (R13/R17/R20) ---
 

@@ -61,4 +61,30 @@ public interface StoreActivities {
   record JobStateUpdate(String jobId, String state, long atMillis, String error) {}
 
   Ack recordJobState(JobStateUpdate update);
+
+  /**
+   * A job that the workflow itself starts (an automatic resync, finalize protection), linked to the
+   * item and its workflow. Opening the same job id again is harmless.
+   */
+  record JobOpen(String jobId, String type, String itemId, String workflowId, long atMillis) {}
+
+  Ack openJob(JobOpen job);
+
+  record ItemRef(String itemId) {}
+
+  /**
+   * The policy of the item's pairing as the store holds it now; null fields when the item or its
+   * policy is gone. {@code resyncWindow} and {@code replicaDeletion} use the API's spellings.
+   */
+  record ItemPolicy(
+      String policyId,
+      int copyFrequencySeconds,
+      int recoveryPointRetentionHours,
+      int appConsistentFrequencyHours,
+      String resyncWindow,
+      String resyncTimeZone,
+      boolean compression,
+      String replicaDeletion) {}
+
+  ItemPolicy itemPolicy(ItemRef item);
 }

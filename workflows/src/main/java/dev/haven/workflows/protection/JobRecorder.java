@@ -44,6 +44,11 @@ final class JobRecorder {
     return result;
   }
 
+  /** Opens a job that the workflow starts by itself (R28), before its first step. */
+  void openJob(StoreActivities.JobOpen job) {
+    write("job " + job.jobId(), () -> store.openJob(job));
+  }
+
   void jobState(String jobId, String state, String error) {
     if (jobId == null) {
       return;

@@ -48,7 +48,11 @@ final class LifecycleRules {
         switch (kind) {
           case PAUSE -> st == ItemState.PROTECTED;
           case RESUME -> st == ItemState.PAUSED || st == ItemState.ERROR;
-          default -> st == ItemState.PROTECTED || st == ItemState.PAUSED || st == ItemState.ERROR;
+          default ->
+              st == ItemState.PROTECTED
+                  || st == ItemState.PAUSED
+                  || st == ItemState.ERROR
+                  || st == ItemState.RESYNC_REQUIRED;
         };
     if (!allowed) {
       throw new IllegalStateException(
@@ -82,7 +86,7 @@ final class LifecycleRules {
     return switch (kind) {
       case PAUSE -> "protected";
       case RESUME -> "paused or error";
-      default -> "protected, paused or error";
+      default -> "protected, paused, resync-required or error";
     };
   }
 

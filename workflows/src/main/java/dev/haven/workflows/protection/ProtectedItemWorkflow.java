@@ -115,4 +115,15 @@ public interface ProtectedItemWorkflow {
    */
   @QueryMethod
   java.util.List<DrillReport> drills();
+  /**
+   * Resynchronizes the item at once (R15), whether or not it was marked and whatever the policy's
+   * resync window; also clears a non-recoverable error. Returns with the job id; the resync runs in
+   * the main loop.
+   */
+  @UpdateMethod
+  UpdateAccepted resync(LifecycleRequest request);
+
+  /** Rejects a resync in a state that forbids it, naming the state and where it is allowed. */
+  @UpdateValidatorMethod(updateName = "resync")
+  void validateResync(LifecycleRequest request);
 }

@@ -30,6 +30,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final CommitSteps commitSteps;
   private final TestFailoverSteps testFailover;
   private final LifecycleSteps lifecycle;
+  private final ResyncSteps resync;
+  private final RecoveryPolicySync recoveryPolicy;
   private final int maxCyclesPerRun;
 
   /** Builds the whole state before any handler runs, so that early Queries and Updates see it. */
@@ -49,6 +51,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     this.commitSteps = new CommitSteps(state, activities, recorder, replication, unplannedFailover);
     this.testFailover = new TestFailoverSteps(state, activities, recorder);
     this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
+    this.resync = new ResyncSteps(state, activities, recorder, replication);
+    this.recoveryPolicy = new RecoveryPolicySync(state, activities, resync);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
 
@@ -59,6 +63,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     if (!replicating) {
       return new ProtectionResult(state.itemId(), state.state);
     }
+    recoveryPolicy.started();
     int cycles = 0;
     while (true) {
       if (waitForOperation()) {
@@ -67,7 +72,14 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
         }
         continue;
       }
+      if (resync.marked()) {
+        // The resync window opened (R15).
+        resync.runScheduled();
+        continue;
+      }
       replication.deltaCycle();
+      resync.afterCycle();
+      recoveryPolicy.retryUnsent();
       cycles++;
       if (cycles >= maxCyclesPerRun || Workflow.getInfo().isContinueAsNewSuggested()) {
         // Let accepted Updates finish first; one that asked for an operation is run, not dropped.
@@ -87,6 +99,9 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
    * wakes it. True when an operation arrived.
    */
   private boolean waitForOperation() {
+    if (resync.marked()) {
+      return resync.awaitWindowOrOperation();
+    }
     if (state.cyclesHalted()) {
       Workflow.await(state::operationQueued);
       return true;
@@ -134,7 +149,12 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     }
     LifecycleRequest request = state.pendingLifecycle;
     String kind = state.pendingLifecycleKind;
-    boolean ended = lifecycle.run(kind, request);
+    boolean ended = false;
+    if (ResyncSteps.KIND.equals(kind)) {
+      resync.run(request.jobId()); // a resync never ends the workflow, even when it fails
+    } else {
+      ended = lifecycle.run(kind, request);
+    }
     state.pendingLifecycle = null;
     state.pendingLifecycleKind = null;
     return ended;
@@ -155,9 +175,11 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
 
   @Override
   public PolicyApplied updatePolicy(PolicySettings policy) {
+    PolicySettings before = state.policy;
     state.policy = policy;
     state.copyFrequencySeconds = policy.copyFrequencySeconds();
     log.info("item {} now copies every {} s", state.itemId(), policy.copyFrequencySeconds());
+    recoveryPolicy.changed(before, policy);
     return new PolicyApplied(state.itemId(), state.copyFrequencySeconds);
   }
 
@@ -194,6 +216,16 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   @Override
   public void validateDisable(LifecycleRequest request) {
     LifecycleRules.check(state, LifecycleRules.DISABLE, request);
+  }
+
+  @Override
+  public UpdateAccepted resync(LifecycleRequest request) {
+    return queue(ResyncSteps.KIND, request);
+  }
+
+  @Override
+  public void validateResync(LifecycleRequest request) {
+    ResyncSteps.check(state, request);
   }
 
   /** The main loop runs the operation; the caller gets the job id at once (202 Accepted). */

@@ -18,6 +18,7 @@ import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
 import dev.haven.workflows.activities.StoreActivities.RecoveryPointRecord;
+import dev.haven.workflows.activities.StoreActivities.JobOpen;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
@@ -41,11 +42,19 @@ final class ReplicationSteps {
   static final String FINALIZE = "finalize";
   static final String ONE_CYCLE_WRITE = "one-store-write-per-cycle";
 
+  /** R12 as Site Recovery shows it: finalize protection is a job of its own after enabling. */
+  static final String FINALIZE_JOB_TYPE = "finalize-protection";
+
+  static final String FINALIZE_JOB_VERSION = "finalize-protection-job";
+
   private static final Logger log = Workflow.getLogger(ReplicationSteps.class);
 
   private final ProtectionState s;
   private final ProtectionActivities a;
   private final JobRecorder rec;
+
+  /** This run's finalize-protection job, once opened; a retried finalize reuses it. */
+  private String finalizeJobId;
 
   ReplicationSteps(ProtectionState state, ProtectionActivities activities, JobRecorder recorder) {
     this.s = state;
@@ -113,7 +122,14 @@ final class ReplicationSteps {
     }
     // Whatever the store last saw (resync, pause, an interrupted failover), the replica holds a
     // complete copy, so protection continues with delta cycles, unless an operator paused it.
-    if (s.state != ItemState.PAUSED) {
+    if (s.state == ItemState.RESYNCHRONIZING) {
+      // An interrupted resync is marked again; ResyncSteps runs it anew, resuming at the target's
+      // confirmed blocks.
+      s.state = ItemState.RESYNC_REQUIRED;
+    }
+    if (s.state == ItemState.RESYNC_REQUIRED) {
+      s.health = Health.WARNING;
+    } else if (s.state != ItemState.PAUSED) {
       s.state = ItemState.PROTECTED;
     }
     s.schedule.start(Workflow.currentTimeMillis());
@@ -209,7 +225,44 @@ final class ReplicationSteps {
     finalizeProtection(jobId);
   }
 
-  private void finalizeProtection(String jobId) {
+  private void finalizeProtection(String enableJobId) {
+    String jobId = openFinalizeJob(enableJobId);
+    try {
+      finalizeSteps(jobId);
+    } catch (ActivityFailure e) {
+      if (!java.util.Objects.equals(jobId, enableJobId)) {
+        rec.jobState(jobId, FAILED, Failures.describe(e));
+      }
+      throw e;
+    }
+    if (!java.util.Objects.equals(jobId, enableJobId)) {
+      rec.jobState(jobId, SUCCEEDED, null);
+    }
+  }
+
+  /**
+   * The job that the finalize steps are recorded under: a finalize-protection job of its own,
+   * linked to the workflow (histories from before it record them under the enable job).
+   */
+  private String openFinalizeJob(String enableJobId) {
+    if (Workflow.getVersion(FINALIZE_JOB_VERSION, Workflow.DEFAULT_VERSION, 1) < 1) {
+      return enableJobId;
+    }
+    if (finalizeJobId == null) {
+      finalizeJobId = "job-" + Workflow.randomUUID().toString().substring(0, 8);
+      rec.openJob(
+          new JobOpen(
+              finalizeJobId,
+              FINALIZE_JOB_TYPE,
+              s.itemId(),
+              Workflow.getInfo().getWorkflowId(),
+              Workflow.currentTimeMillis()));
+    }
+    rec.jobState(finalizeJobId, RUNNING, null);
+    return finalizeJobId;
+  }
+
+  private void finalizeSteps(String jobId) {
     // R12: the replica is on the pairing's mapped networks (set at prepare; checked and recorded
     // here). Histories from before this step replay without it.
     boolean verify = Workflow.getVersion(APPLY_NETWORK_MAPPING, Workflow.DEFAULT_VERSION, 1) >= 1;

@@ -80,7 +80,15 @@ class PrerequisitesTest {
     ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
 
     assertThat(result.finalState()).isEqualTo(ItemState.ERROR);
-    assertThat(h.stepsOf(ENABLE_JOB)).contains("apply-network-mapping:failed");
-    assertThat(h.stepsOf(ENABLE_JOB)).doesNotContain("finalize:running");
+    String finalizeJob =
+        ProtectionHarness.calls(
+                h.store, "openJob", dev.haven.workflows.activities.StoreActivities.JobOpen.class)
+            .get(0)
+            .jobId();
+    assertThat(h.stepsOf(finalizeJob))
+        .contains("apply-network-mapping:failed")
+        .doesNotContain("finalize:running");
+    assertThat(h.jobStates(finalizeJob)).extracting("state").contains("failed");
+    assertThat(h.jobStates(ENABLE_JOB)).extracting("state").contains("failed");
   }
 }

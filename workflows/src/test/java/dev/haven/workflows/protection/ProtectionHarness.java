@@ -74,6 +74,21 @@ final class ProtectionHarness implements AutoCloseable {
     client = env.getWorkflowClient();
   }
 
+  /** A harness whose test server's clock starts at {@code initialTime} (e.g. a weekday 09:59). */
+  ProtectionHarness(java.time.Instant initialTime) {
+    answerLikeHealthyAgents();
+    env =
+        TestWorkflowEnvironment.newInstance(
+            io.temporal.testing.TestEnvironmentOptions.newBuilder()
+                .setInitialTime(initialTime)
+                .build());
+    Worker worker = env.newWorker(TaskQueues.HAVEN);
+    worker.registerWorkflowImplementationTypes(ProtectedItemWorkflowImpl.class);
+    worker.registerActivitiesImplementations(agent, store);
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
   static ProtectionInput freshInput() {
     return new ProtectionInput(
         ITEM,
@@ -226,6 +241,8 @@ final class ProtectionHarness implements AutoCloseable {
             inv ->
                 new AgentActivities.VmDeleted(
                     ((AgentActivities.DeleteVmInput) inv.getArgument(0)).vmId()));
+    when(agent.resyncStatus(any()))
+        .thenReturn(new AgentActivities.ResyncStatus(false, "", 0, 3L << 30, List.of("d1", "d2")));
     when(store.recordItem(any())).thenReturn(new Ack(true));
     when(store.recordRecoveryPoint(any())).thenReturn(new Ack(true));
     when(store.recordCycle(any())).thenReturn(new Ack(true));

@@ -17,6 +17,7 @@ import static org.mockito.Mockito.verify;
 
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
+import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.ItemUpdate;
 import dev.haven.workflows.activities.StoreActivities.RecoveryPointRecord;
 import dev.haven.workflows.model.Health;
@@ -54,12 +55,23 @@ class ProtectionWorkflowTest {
             "start-replication:running",
             "start-replication:succeeded",
             "initial-replication:running",
-            "initial-replication:succeeded",
+            "initial-replication:succeeded");
+    assertThat(h.jobStates(ENABLE_JOB)).extracting("state").containsExactly("running", "succeeded");
+    // R12: finalize protection is a job of its own, linked to the item's workflow.
+    StoreActivities.JobOpen finalize =
+        ProtectionHarness.calls(h.store, "openJob", StoreActivities.JobOpen.class).get(0);
+    assertThat(finalize.type()).isEqualTo("finalize-protection");
+    assertThat(finalize.workflowId())
+        .isEqualTo(ProtectedItemWorkflow.workflowId(ProtectionHarness.ITEM));
+    assertThat(h.stepsOf(finalize.jobId()))
+        .containsExactly(
             "apply-network-mapping:running",
             "apply-network-mapping:succeeded",
             "finalize:running",
             "finalize:succeeded");
-    assertThat(h.jobStates(ENABLE_JOB)).extracting("state").containsExactly("running", "succeeded");
+    assertThat(h.jobStates(finalize.jobId()))
+        .extracting("state")
+        .containsExactly("running", "succeeded");
     assertThat(h.items())
         .extracting(ItemUpdate::state)
         .containsSubsequence("enabling", "initial-replication", "protected");
