@@ -47,6 +47,18 @@ final class MemoryStore implements StoreActivities {
     return new Ack(true);
   }
 
+  @Override
+  public Ack openJob(JobOpen job) {
+    jobs.add(new JobStateUpdate(job.jobId(), "running", job.atMillis(), null));
+    return new Ack(true);
+  }
+
+  /** No policy is stored here: the workflow keeps the one it was started with. */
+  @Override
+  public ItemPolicy itemPolicy(ItemRef item) {
+    return new ItemPolicy(null, 0, 0, 0, null, null, false, null);
+  }
+
   /** The job's states in order: running, then succeeded or failed. */
   List<JobStateUpdate> states(String jobId) {
     return jobs.stream().filter(j -> j.jobId().equals(jobId)).toList();

@@ -115,6 +115,7 @@ public interface ProtectedItemWorkflow {
    */
   @QueryMethod
   java.util.List<DrillReport> drills();
+
   /**
    * Resynchronizes the item at once (R15), whether or not it was marked and whatever the policy's
    * resync window; also clears a non-recoverable error. Returns with the job id; the resync runs in
