@@ -27,6 +27,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final CommitSteps commitSteps;
   private final TestFailoverSteps testFailover;
   private final LifecycleSteps lifecycle;
+  private final ReverseSteps reverse;
   private final int maxCyclesPerRun;
 
   /** Builds the whole state before any handler runs, so that early Queries and Updates see it. */
@@ -46,13 +47,19 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     this.commitSteps = new CommitSteps(state, activities, recorder, replication, unplannedFailover);
     this.testFailover = new TestFailoverSteps(state, activities, recorder);
     this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
+    this.reverse = new ReverseSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
 
   @Override
   public ProtectionResult run(ProtectionInput input) {
+    // A reversed input (R25) exists only since reverse replication, so no older history has one.
     boolean replicating =
-        input.resume() ? replication.resume(input.jobId()) : replication.enable(input.jobId());
+        input.reverse()
+            ? reverse.run(input.jobId())
+            : input.resume()
+                ? replication.resume(input.jobId())
+                : replication.enable(input.jobId());
     if (!replicating) {
       return new ProtectionResult(state.itemId(), state.state);
     }
