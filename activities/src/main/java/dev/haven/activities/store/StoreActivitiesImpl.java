@@ -186,6 +186,25 @@ public final class StoreActivitiesImpl implements StoreActivities {
         });
   }
 
+  // --- reverse replication (R25) ---
+  @Override
+  public Ack recordDirection(DirectionUpdate update) {
+    int rows =
+        jdbi.withExtension(
+            ProtectedItemDao.class,
+            d ->
+                d.reverseDirection(
+                    update.itemId(),
+                    update.vmId(),
+                    update.replicaVmId(),
+                    update.sourceHostId(),
+                    update.targetHostId(),
+                    update.atMillis()));
+    return new Ack(rows == 1);
+  }
+
+  // --- end reverse replication (R25) ---
+
   @Override
   public Ack recordJobState(JobStateUpdate update) {
     checkJobState(update.state());

@@ -12,6 +12,7 @@ import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
 import dev.haven.workflows.activities.AgentActivities.SeededReplicaInput;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
+import dev.haven.workflows.activities.StoreActivities.DirectionUpdate;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
@@ -66,6 +67,16 @@ final class ReverseSteps {
     String seedVmId = s.replicaVmId;
     s.state = ItemState.RESYNCHRONIZING;
     s.activeSiteId = source.siteId();
+    // The store names the item's VM and hosts; from now on they are those of this direction, so
+    // that the API shows them and a restart resumes this way round.
+    a.store.recordDirection(
+        new DirectionUpdate(
+            s.itemId(),
+            s.input.vmId(),
+            seedVmId,
+            source.hostId(),
+            target.hostId(),
+            Workflow.currentTimeMillis()));
     rec.item(s);
     rec.jobState(jobId, RUNNING, null);
     try {
