@@ -34,4 +34,16 @@ class HistoryReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.DRILL_PLANNED_CANCEL, ProtectedItemWorkflowImpl.class);
   }
+
+  @Test
+  void replaysTheRoundTripOfReverseReplicationAndReturnHome() throws Exception {
+    for (String run :
+        new String[] {
+          HistoryRecorder.ROUND_TRIP_AWAY,
+          HistoryRecorder.ROUND_TRIP_REVERSED,
+          HistoryRecorder.ROUND_TRIP_HOME
+        }) {
+      WorkflowReplayer.replayWorkflowExecutionFromResource(run, ProtectedItemWorkflowImpl.class);
+    }
+  }
 }
