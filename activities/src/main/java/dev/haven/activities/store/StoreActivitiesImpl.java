@@ -189,17 +189,25 @@ public final class StoreActivitiesImpl implements StoreActivities {
   // --- reverse replication (R25) ---
   @Override
   public Ack recordDirection(DirectionUpdate update) {
+    // The recovery points listed so far were the old replica's; the new direction numbers its
+    // points from sequence 1 again, which the store would otherwise take for the old ones.
     int rows =
-        jdbi.withExtension(
-            ProtectedItemDao.class,
-            d ->
-                d.reverseDirection(
-                    update.itemId(),
-                    update.vmId(),
-                    update.replicaVmId(),
-                    update.sourceHostId(),
-                    update.targetHostId(),
-                    update.atMillis()));
+        jdbi.inTransaction(
+            h -> {
+              int changed =
+                  h.attach(ProtectedItemDao.class)
+                      .reverseDirection(
+                          update.itemId(),
+                          update.vmId(),
+                          update.replicaVmId(),
+                          update.sourceHostId(),
+                          update.targetHostId(),
+                          update.atMillis());
+              if (changed == 1) {
+                h.attach(RecoveryPointDao.class).deleteOlderThan(update.itemId(), Long.MAX_VALUE);
+              }
+              return changed;
+            });
     return new Ack(rows == 1);
   }
 

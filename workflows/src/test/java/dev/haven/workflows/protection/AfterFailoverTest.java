@@ -273,6 +273,8 @@ class AfterFailoverTest {
 
     wf.failover(new FailoverRequest(JOB, "planned", "latest"));
     h.awaitState(wf, ItemState.FAILED_OVER);
+    // The state is visible while the saga's last store write runs; the decisions open after it.
+    ProtectionHarness.awaitTrue(() -> wf.failedOver() != null, "the wait for decisions");
     assertThatThrownBy(() -> wf.changeRecoveryPoint(new AfterFailoverRequest("job-c", "rp-1")))
         .isInstanceOf(WorkflowUpdateException.class)
         .cause()
