@@ -61,6 +61,22 @@ public interface ProtectedItemDao {
           + " updated_at = :updatedAt, active_vm_id = :activeVmId WHERE id = :id")
   int updateStatusRow(@BindMethods ProtectedItem item, @Bind("activeVmId") String activeVmId);
 
+  /**
+   * Reverse replication (R25): the item now runs {@code vmId} at {@code sourceHostId} and
+   * replicates into {@code replicaVmId} at {@code targetHostId}; the VM it holds changes with it.
+   */
+  @SqlUpdate(
+      "UPDATE protected_items SET vm_id = :vmId, replica_vm_id = :replicaVmId,"
+          + " source_host_id = :sourceHostId, target_host_id = :targetHostId,"
+          + " active_vm_id = :vmId, updated_at = GREATEST(updated_at, :at) WHERE id = :id")
+  int reverseDirection(
+      @Bind("id") String id,
+      @Bind("vmId") String vmId,
+      @Bind("replicaVmId") String replicaVmId,
+      @Bind("sourceHostId") String sourceHostId,
+      @Bind("targetHostId") String targetHostId,
+      @Bind("at") long at);
+
   /** Moves the newest recovery point time forward, never back. */
   @SqlUpdate(
       "UPDATE protected_items SET last_recovery_point_at = :at WHERE id = :id"

@@ -79,6 +79,24 @@ public final class AgentActivitiesImpl implements AgentActivities {
     return new ReplicaPrepared(replicaVmId, DiskMappings.pair(in.itemId(), source, target));
   }
 
+  // --- reverse replication (R25) ---
+  @Override
+  public ReplicaPrepared prepareSeededReplica(SeededReplicaInput in) {
+    Vm source = getVm(in.sourceAgent(), in.vmId());
+    PrepareReplicaRequest request =
+        PrepareReplicaRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setSourceVm(source)
+            .setSeedVmId(in.seedVmId())
+            .build();
+    ReplicationState target =
+        calls.call(
+            "PrepareReplica", in.targetAgent(), COMMAND_DEADLINE, s -> s.prepareReplica(request));
+    return new ReplicaPrepared(target.getVmId(), DiskMappings.pair(in.itemId(), source, target));
+  }
+
+  // --- end reverse replication (R25) ---
+
   @Override
   public ReplicationStarted startReplication(StartReplicationInput in) {
     StartReplicationRequest.Builder request =

@@ -228,6 +228,33 @@ public final class StoreActivitiesImpl implements StoreActivities {
         });
   }
 
+  // --- reverse replication (R25) ---
+  @Override
+  public Ack recordDirection(DirectionUpdate update) {
+    // The recovery points listed so far were the old replica's; the new direction numbers its
+    // points from sequence 1 again, which the store would otherwise take for the old ones.
+    int rows =
+        jdbi.inTransaction(
+            h -> {
+              int changed =
+                  h.attach(ProtectedItemDao.class)
+                      .reverseDirection(
+                          update.itemId(),
+                          update.vmId(),
+                          update.replicaVmId(),
+                          update.sourceHostId(),
+                          update.targetHostId(),
+                          update.atMillis());
+              if (changed == 1) {
+                h.attach(RecoveryPointDao.class).deleteOlderThan(update.itemId(), Long.MAX_VALUE);
+              }
+              return changed;
+            });
+    return new Ack(rows == 1);
+  }
+
+  // --- end reverse replication (R25) ---
+
   @Override
   public Ack recordJobState(JobStateUpdate update) {
     checkJobState(update.state());

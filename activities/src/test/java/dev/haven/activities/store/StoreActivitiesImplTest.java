@@ -15,6 +15,7 @@ import dev.haven.store.RecoveryPoint;
 import dev.haven.store.RecoveryPointDao;
 import dev.haven.store.Site;
 import dev.haven.store.StoreSeeder;
+import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.Ack;
 import dev.haven.workflows.activities.StoreActivities.CycleRecord;
 import dev.haven.workflows.activities.StoreActivities.ItemUpdate;
@@ -141,6 +142,37 @@ class StoreActivitiesImplTest {
     assertThat(
             activities
                 .recordRecoveryPoint(new RecoveryPointRecord("item-none", 1, 1L, false))
+                .written())
+        .isFalse();
+  }
+
+  @Test
+  void R25_reverseDirectionSwapsVmAndHostsAndForgetsTheOldReplicasPoints() {
+    activities.recordRecoveryPoint(new RecoveryPointRecord(item.id(), 1, 50_000L, false));
+
+    var ack =
+        activities.recordDirection(
+            new StoreActivities.DirectionUpdate(
+                item.id(), "vm-b", "vm-1", item.targetHostId(), item.sourceHostId(), 60_000L));
+
+    assertThat(ack.written()).isTrue();
+    ProtectedItem reversed = stored();
+    assertThat(reversed.vmId()).isEqualTo("vm-b");
+    assertThat(reversed.replicaVmId()).isEqualTo("vm-1");
+    assertThat(reversed.sourceHostId()).isEqualTo(item.targetHostId());
+    assertThat(reversed.targetHostId()).isEqualTo(item.sourceHostId());
+    assertThat(jdbi.onDemand(ProtectedItemDao.class).findActiveByVm("vm-b")).isPresent();
+    assertThat(jdbi.onDemand(RecoveryPointDao.class).listNewestFirst(item.id())).isEmpty();
+    // The new direction's first point, sequence 1 again, is recorded.
+    assertThat(
+            activities
+                .recordRecoveryPoint(new RecoveryPointRecord(item.id(), 1, 70_000L, false))
+                .written())
+        .isTrue();
+    assertThat(
+            activities
+                .recordDirection(
+                    new StoreActivities.DirectionUpdate("no-such", "a", "b", "c", "d", 1L))
                 .written())
         .isFalse();
   }

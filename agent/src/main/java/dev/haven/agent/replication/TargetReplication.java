@@ -40,11 +40,27 @@ public final class TargetReplication {
   private final LogApplier applier = new LogApplier(this);
   private final RetentionPruner pruner;
   private final CopyTally copyTally = new CopyTally();
+  private final SeededReplica seeded;
 
   public TargetReplication(FileVmDriver driver, ReplicationStateStore store) {
     this.driver = driver;
     this.store = store;
     this.pruner = new RetentionPruner(driver, store);
+    this.seeded = new SeededReplica(driver, store);
+  }
+
+  /**
+   * As {@link #prepare(String, Vm, Map)}, but with {@code seedVmId} non-blank that existing VM
+   * becomes the replica (reverse replication, {@link SeededReplica}).
+   */
+  public synchronized ReplicationRecord prepare(
+      String itemId, Vm sourceVm, Map<String, String> networkMapping, String seedVmId)
+      throws IOException {
+    if (seedVmId == null || seedVmId.isBlank()) {
+      return prepare(itemId, sourceVm, networkMapping);
+    }
+    checkSourceVm(itemId, sourceVm);
+    return seeded.prepare(itemId, sourceVm, seedVmId);
   }
 
   /** Receives the initial copy of one replica disk ({@code PeerService.WriteChunks}). */
@@ -93,15 +109,7 @@ public final class TargetReplication {
    */
   public synchronized ReplicationRecord prepare(
       String itemId, Vm sourceVm, Map<String, String> networkMapping) throws IOException {
-    ReplicationStateStore.checkItemId(itemId);
-    if (sourceVm.getDisksCount() == 0) {
-      throw new IllegalArgumentException("source_vm.disks must list the source VM's disks");
-    }
-    for (Disk disk : sourceVm.getDisksList()) {
-      if (disk.getId().isBlank() || disk.getSizeBytes() == 0) {
-        throw new IllegalArgumentException("source_vm.disks need an id and a size_bytes");
-      }
-    }
+    checkSourceVm(itemId, sourceVm);
     Optional<ReplicationRecord> existing = store.find(itemId).filter(ReplicationRecord::active);
     if (existing.isPresent() && existing.get().role() != Role.TARGET) {
       throw new PreconditionException(
@@ -132,6 +140,18 @@ public final class TargetReplication {
     return store.put(
         ReplicationRecord.fresh(
             itemId, Role.TARGET, replica.id(), "", sourceVm.getId(), pairs, copies));
+  }
+
+  private static void checkSourceVm(String itemId, Vm sourceVm) {
+    ReplicationStateStore.checkItemId(itemId);
+    if (sourceVm.getDisksCount() == 0) {
+      throw new IllegalArgumentException("source_vm.disks must list the source VM's disks");
+    }
+    for (Disk disk : sourceVm.getDisksList()) {
+      if (disk.getId().isBlank() || disk.getSizeBytes() == 0) {
+        throw new IllegalArgumentException("source_vm.disks need an id and a size_bytes");
+      }
+    }
   }
 
   private VmRecord findOrCreateReplica(

@@ -160,7 +160,10 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         () ->
             state(
                 target.prepare(
-                    request.getItemId(), request.getSourceVm(), request.getNetworkMappingMap())));
+                    request.getItemId(),
+                    request.getSourceVm(),
+                    request.getNetworkMappingMap(),
+                    request.getSeedVmId())));
   }
 
   @Override

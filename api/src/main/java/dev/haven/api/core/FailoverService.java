@@ -47,6 +47,7 @@ public final class FailoverService {
   private final WorkflowUpdates updates;
   private final AfterFailoverService after;
   private final TestFailoverService tests;
+  private final ReverseReplicationService reverse;
 
   public FailoverService(Jdbi jdbi, WorkflowClient workflows, ExecutorService calls) {
     this.jdbi = jdbi;
@@ -54,6 +55,12 @@ public final class FailoverService {
     this.updates = new WorkflowUpdates(workflows, calls);
     this.after = new AfterFailoverService(jdbi, updates);
     this.tests = new TestFailoverService(jdbi, workflows, updates);
+    this.reverse = new ReverseReplicationService(jdbi, workflows);
+  }
+
+  /** Reverse replication after a committed unplanned failover (R25). */
+  public ReverseReplicationService reverse() {
+    return reverse;
   }
 
   /** The clean-up and the reports of test failovers (R27). */

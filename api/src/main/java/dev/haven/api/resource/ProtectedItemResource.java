@@ -157,6 +157,16 @@ public class ProtectedItemResource {
     return Response.accepted(failover.after().changeRecoveryPoint(id, body)).build();
   }
 
+  /**
+   * Protects a committed unplanned failover in the reverse direction (R25); 202 with the job, 409
+   * naming the state when the item is not committed.
+   */
+  @POST
+  @Path("/{id}/reverse-replicate")
+  public Response reverseReplicate(@PathParam("id") String id) {
+    return Response.accepted(failover.reverse().reverse(id)).build();
+  }
+
   /** Removes the test failover's VM and keeps the drill's report (R27); 202 with the job. */
   @POST
   @Path("/{id}/test-failover-cleanup")

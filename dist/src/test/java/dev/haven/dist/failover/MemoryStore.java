@@ -13,6 +13,13 @@ final class MemoryStore implements StoreActivities {
   final List<RecoveryPointRecord> points = new CopyOnWriteArrayList<>();
   final List<JobStepUpdate> steps = new CopyOnWriteArrayList<>();
   final List<JobStateUpdate> jobs = new CopyOnWriteArrayList<>();
+  final List<DirectionUpdate> directions = new CopyOnWriteArrayList<>();
+
+  @Override
+  public Ack recordDirection(DirectionUpdate update) {
+    directions.add(update);
+    return new Ack(true);
+  }
 
   @Override
   public Ack recordItem(ItemUpdate update) {

@@ -240,4 +240,17 @@ public interface AgentActivities {
    * ReplicaInvalidState}.
    */
   ReplicaNetworks verifyReplicaNetworks(ReplicaNetworksInput input);
+
+  // --- reverse replication (R25) ---
+  /** {@code seedVmId}: the existing VM at the target that becomes the replica. */
+  record SeededReplicaInput(
+      String itemId, String sourceAgent, String vmId, String targetAgent, String seedVmId) {}
+
+  /**
+   * Reverse replication (R25): reads the source VM's shape and makes the existing, powered-off VM
+   * {@code seedVmId} at the target its replica (PrepareReplica with a seed), so that a resync sends
+   * only the blocks that differ. Idempotent for the same seed.
+   */
+  ReplicaPrepared prepareSeededReplica(SeededReplicaInput input);
+  // --- end reverse replication (R25) ---
 }

@@ -87,4 +87,21 @@ public interface StoreActivities {
       String replicaDeletion) {}
 
   ItemPolicy itemPolicy(ItemRef item);
+
+  // --- reverse replication (R25) ---
+  /**
+   * The item's direction after a reverse replication: it runs {@code vmId} at {@code sourceHostId}
+   * and replicates into {@code replicaVmId} at {@code targetHostId}.
+   */
+  record DirectionUpdate(
+      String itemId,
+      String vmId,
+      String replicaVmId,
+      String sourceHostId,
+      String targetHostId,
+      long atMillis) {}
+
+  /** Records the item's new direction; an unknown item is acknowledged as not recorded. */
+  Ack recordDirection(DirectionUpdate update);
+  // --- end reverse replication (R25) ---
 }

@@ -156,6 +156,13 @@ final class CommitSteps {
       failed(jobId, !automatic, COMMIT, e);
       return false;
     }
+    // R23: a committed planned failover goes on protected in the reverse direction. Histories
+    // from before end the workflow as committed.
+    if (f.planned()
+        && Workflow.getVersion(ReverseDirection.AFTER_PLANNED_COMMIT, Workflow.DEFAULT_VERSION, 1)
+            == 1) {
+      ReverseDirection.continueAfterPlannedCommit(s, jobId);
+    }
     s.state = ItemState.COMMITTED;
     s.healthy();
     rec.item(s);

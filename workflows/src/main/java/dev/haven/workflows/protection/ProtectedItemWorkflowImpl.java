@@ -32,6 +32,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final LifecycleSteps lifecycle;
   private final ResyncSteps resync;
   private final RecoveryPolicySync recoveryPolicy;
+  private final ReverseSteps reverse;
   private final int maxCyclesPerRun;
 
   /** Builds the whole state before any handler runs, so that early Queries and Updates see it. */
@@ -53,13 +54,19 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
     this.resync = new ResyncSteps(state, activities, recorder, replication);
     this.recoveryPolicy = new RecoveryPolicySync(state, activities, resync);
+    this.reverse = new ReverseSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
   }
 
   @Override
   public ProtectionResult run(ProtectionInput input) {
+    // A reversed input (R25) exists only since reverse replication, so no older history has one.
     boolean replicating =
-        input.resume() ? replication.resume(input.jobId()) : replication.enable(input.jobId());
+        input.reverse()
+            ? reverse.run(input.jobId())
+            : input.resume()
+                ? replication.resume(input.jobId())
+                : replication.enable(input.jobId());
     if (!replicating) {
       return new ProtectionResult(state.itemId(), state.state);
     }

@@ -25,6 +25,11 @@ class HistoryRecorder {
       "histories/protect-unplanned-failover-change-point-commit.json";
   static final String DRILL_PLANNED_CANCEL =
       "histories/protect-test-failover-planned-failover-cancel-disable.json";
+  static final String ROUND_TRIP_AWAY =
+      "histories/round-trip-1-protect-planned-failover-commit.json";
+  static final String ROUND_TRIP_REVERSED =
+      "histories/round-trip-2-reverse-cycle-planned-failover-home-commit.json";
+  static final String ROUND_TRIP_HOME = "histories/round-trip-3-reverse-again-disable.json";
 
   /** Answers for the failover calls that the healthy-agents harness leaves unanswered. */
   private static void answerFailoverCalls(ProtectionHarness h) {
@@ -184,6 +189,49 @@ class HistoryRecorder {
       wf.disable(new LifecycleRequest("job-disable", true));
       WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
       write(h, ONE_WRITE_PER_CYCLE);
+    }
+  }
+
+  /**
+   * R23/R25/R26, one file per run: protect, planned failover and commit (continues as new
+   * reversed); the reverse replication, a cycle, a planned failover home and its commit (continues
+   * as new); the reverse replication again and a disable that ends the workflow.
+   */
+  @Test
+  void recordRoundTrip() throws Exception {
+    try (ProtectionHarness h = new ProtectionHarness()) {
+      ReverseReplicationTest.answerReverseCalls(h);
+      ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
+      h.awaitState(wf, ItemState.PROTECTED);
+      wf.failover(new FailoverRequest("job-away", "planned", "latest"));
+      h.awaitState(wf, ItemState.FAILED_OVER);
+      wf.commit(new AfterFailoverRequest("job-commit-away", null));
+      ProtectionHarness.awaitTrue(
+          () -> h.jobStates("job-commit-away").size() >= 3, "the reverse replication");
+      h.awaitState(wf, ItemState.PROTECTED);
+      h.skip(Duration.ofSeconds(ProtectionHarness.COPY_FREQUENCY_SECONDS + 5));
+      wf.failover(new FailoverRequest("job-home", "planned", "latest"));
+      h.awaitState(wf, ItemState.FAILED_OVER);
+      wf.commit(new AfterFailoverRequest("job-commit-home", null));
+      ProtectionHarness.awaitTrue(
+          () -> h.jobStates("job-commit-home").size() >= 3, "the second reverse replication");
+      h.awaitState(wf, ItemState.PROTECTED);
+      wf.disable(new LifecycleRequest("job-disable", false));
+      WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+
+      String id = ProtectedItemWorkflow.workflowId(ProtectionHarness.ITEM);
+      String run = h.firstRun.getRunId();
+      for (String resource : new String[] {ROUND_TRIP_AWAY, ROUND_TRIP_REVERSED, ROUND_TRIP_HOME}) {
+        var history = h.client.fetchHistory(id, run);
+        var last = history.getLastEvent();
+        Path file = Path.of("src/test/resources", resource);
+        Files.writeString(file, history.toJson(true) + "\n");
+        if (last.hasWorkflowExecutionContinuedAsNewEventAttributes()) {
+          run = last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
+        } else {
+          assertThat(resource).isEqualTo(ROUND_TRIP_HOME);
+        }
+      }
     }
   }
 

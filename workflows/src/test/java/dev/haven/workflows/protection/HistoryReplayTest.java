@@ -40,4 +40,16 @@ class HistoryReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.ONE_WRITE_PER_CYCLE, ProtectedItemWorkflowImpl.class);
   }
+
+  @Test
+  void replaysTheRoundTripOfReverseReplicationAndReturnHome() throws Exception {
+    for (String run :
+        new String[] {
+          HistoryRecorder.ROUND_TRIP_AWAY,
+          HistoryRecorder.ROUND_TRIP_REVERSED,
+          HistoryRecorder.ROUND_TRIP_HOME
+        }) {
+      WorkflowReplayer.replayWorkflowExecutionFromResource(run, ProtectedItemWorkflowImpl.class);
+    }
+  }
 }

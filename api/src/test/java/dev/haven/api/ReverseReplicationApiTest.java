@@ -1,0 +1,137 @@
+package dev.haven.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.store.JobDao;
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionInput;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * R25 through the API: {@code POST /protected-items/{id}/reverse-replicate} after a committed
+ * unplanned failover starts the item's workflow again with the reversed input (202 with the job);
+ * in any other state it is 409 naming the state, and nothing is stored.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ReverseReplicationApiTest {
+  static final ApiHarness H = new ApiHarness("reverse");
+  static final DropwizardAppExtension<HavenApiConfiguration> APP = H.app;
+  static final FakeAgent PRIMARY = FakeAgent.start("rv-p1", "primary");
+  static final FakeAgent SECONDARY = FakeAgent.start("rv-s1", "secondary");
+  static TestInventory inv;
+
+  @BeforeAll
+  static void inventory() {
+    inv = TestInventory.create(H.http(), PRIMARY, SECONDARY, "rv");
+  }
+
+  @AfterAll
+  static void close() {
+    PRIMARY.close();
+    SECONDARY.close();
+    H.close();
+  }
+
+  /** A protected item whose store state is {@code state}, with replica VM "failed-over-vm". */
+  private static ProtectedItem item(String name, ItemState state) throws Exception {
+    String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), name);
+    Http.Reply reply =
+        H.http()
+            .post("/protected-items", Http.json(Map.of("vmId", vm, "pairingId", inv.pairingId())));
+    String itemId = reply.text("itemId");
+    ProtectionApiTest.awaitStarted(itemId);
+    ProtectedItemDao dao = H.jdbi().onDemand(ProtectedItemDao.class);
+    ProtectedItem i = dao.find(itemId).orElseThrow();
+    ProtectedItem changed =
+        new ProtectedItem(
+            i.id(),
+            i.vmId(),
+            i.pairingId(),
+            i.sourceHostId(),
+            i.targetHostId(),
+            "failed-over-vm",
+            state.apiName(),
+            "normal",
+            1L,
+            null,
+            0L,
+            null,
+            i.activeSiteId(),
+            i.workflowId(),
+            i.createdAt(),
+            i.updatedAt());
+    dao.updateStatus(changed);
+    FakeProtectedItemWorkflow.STATES.put(itemId, state);
+    return changed;
+  }
+
+  private static long jobs() {
+    return H.jdbi().onDemand(JobDao.class).count();
+  }
+
+  @Test
+  void R25_reverseReplicateAfterACommittedUnplannedFailoverStartsTheReversedRun() throws Exception {
+    ProtectedItem item = item("r25-ok", ItemState.COMMITTED);
+    // The commit ended the item's workflow.
+    H.temporal
+        .getWorkflowClient()
+        .newUntypedWorkflowStub(ProtectedItemWorkflow.workflowId(item.id()))
+        .terminate("committed");
+
+    Http.Reply reply = H.http().post("/protected-items/" + item.id() + "/reverse-replicate", "{}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    String jobId = reply.text("jobId");
+    assertThat(H.jdbi().onDemand(JobDao.class).find(jobId).orElseThrow().type())
+        .isEqualTo("reverse-replication");
+    ProtectionInput input = awaitReversed(item.id());
+    assertThat(input.jobId()).isEqualTo(jobId);
+    assertThat(input.vmId()).isEqualTo("failed-over-vm");
+    assertThat(input.carryOver().replicaVmId()).isEqualTo(item.vmId());
+    assertThat(input.source().hostId()).isEqualTo(item.targetHostId());
+    assertThat(input.target().hostId()).isEqualTo(item.sourceHostId());
+    assertThat(input.source().siteId()).isNotEqualTo(item.activeSiteId());
+  }
+
+  @Test
+  void R25_reverseReplicateOfAProtectedItemIs409NamingTheStateAndStoresNothing() throws Exception {
+    ProtectedItem item = item("r25-early", ItemState.PROTECTED);
+    long before = jobs();
+
+    Http.Reply reply = H.http().post("/protected-items/" + item.id() + "/reverse-replicate", "{}");
+
+    assertThat(reply.status()).isEqualTo(409);
+    assertThat(reply.text("message"))
+        .startsWith(
+            "reverse replication is not allowed while the item is in state protected;"
+                + " it is allowed in state committed");
+    assertThat(jobs()).isEqualTo(before);
+    assertThat(FakeProtectedItemWorkflow.STARTED.get(item.id()).reverse()).isFalse();
+  }
+
+  @Test
+  void R25_reverseReplicateOfAnUnknownItemIs404() throws Exception {
+    Http.Reply reply = H.http().post("/protected-items/no-such-item/reverse-replicate", "{}");
+    assertThat(reply.status()).isEqualTo(404);
+  }
+
+  private static ProtectionInput awaitReversed(String itemId) throws InterruptedException {
+    for (int i = 0; i < 200; i++) {
+      ProtectionInput input = FakeProtectedItemWorkflow.STARTED.get(itemId);
+      if (input != null && input.reverse()) {
+        return input;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the reversed run never started");
+  }
+}
