@@ -46,8 +46,9 @@ class ReturnHomeRealAgentsTest {
 
   @TempDir Path tmp;
 
+  /** R22 too: the item is protected and failed over in both directions between on-prem sites. */
   @Test
-  void R26_returnHomeIsAPlannedFailoverBackThenReverseReplicationAgain() throws Exception {
+  void R22_R26_returnHomeIsAPlannedFailoverBackThenReverseReplicationAgain() throws Exception {
     try (RealAgentsRig rig = new RealAgentsRig(tmp)) {
       Vm vm = rig.runningVm("app", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
