@@ -8,6 +8,7 @@ import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.FailoverView;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import java.util.Map;
@@ -266,5 +267,24 @@ class AfterFailoverApiTest {
         .containsExactly(
             new FailoverRequest(
                 ok.text("jobId"), "planned", "latest", null, "10.0.0.9", "2001:db8::9"));
+  }
+
+  @Test
+  void R17_theVmRunningAfterAFailoverIsReadableAnd404WhenNotFailedOver() throws Exception {
+    String failed = item("r17-view", ItemState.FAILED_OVER);
+    String running = item("r17-none", ItemState.PROTECTED);
+    FakeProtectedItemWorkflow.FAILED_OVER.put(
+        failed, new FailoverView("unplanned", "vm-copy-1", "rp-3", 3, null));
+
+    Http.Reply view = H.http().get("/protected-items/" + failed + "/failover");
+    Http.Reply none = H.http().get("/protected-items/" + running + "/failover");
+    Http.Reply unknown = H.http().get("/protected-items/no-such-item/failover");
+
+    assertThat(view.status()).as(view.body()).isEqualTo(200);
+    assertThat(view.text("vmId")).isEqualTo("vm-copy-1");
+    assertThat(view.text("pointId")).isEqualTo("rp-3");
+    assertThat(none.status()).as(none.body()).isEqualTo(404);
+    assertThat(none.text("message")).contains("is not failed over");
+    assertThat(unknown.status()).isEqualTo(404);
   }
 }

@@ -36,6 +36,9 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
   /** The state the validator sees, by item id; else the carried-over state or initial copy. */
   static final Map<String, ItemState> STATES = new ConcurrentHashMap<>();
 
+  /** What the {@code failedOver} Query answers per item; absent means not failed over. */
+  static final Map<String, FailoverView> FAILED_OVER = new ConcurrentHashMap<>();
+
   private ProtectionInput input;
   private boolean disabled;
 
@@ -148,7 +151,7 @@ public class FakeProtectedItemWorkflow implements ProtectedItemWorkflow {
 
   @Override
   public FailoverView failedOver() {
-    return null;
+    return input == null ? null : FAILED_OVER.get(input.itemId());
   }
 
   @Override

@@ -10,8 +10,10 @@ import dev.haven.store.ProtectedItemDao;
 import dev.haven.store.RecoveryPointDao;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.FailoverView;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -74,6 +76,31 @@ public final class FailoverService {
   }
 
   /** Fails item {@code itemId} over as {@code body} asks; answers the job that follows it. */
+  /**
+   * What the item's last failover left running at the target (type, VM, recovery point, automatic
+   * commit time), as its workflow reports it; 404 when the item is not failed over. After an
+   * unplanned failover this VM is a copy built at the chosen point, not the replica.
+   */
+  public FailoverView current(String itemId) {
+    jdbi.withExtension(ProtectedItemDao.class, d -> d.find(itemId))
+        .orElseThrow(() -> ApiException.notFound("protected item", itemId, null));
+    FailoverView view;
+    try {
+      view =
+          workflows
+              .newWorkflowStub(
+                  ProtectedItemWorkflow.class, ProtectedItemWorkflow.workflowId(itemId))
+              .failedOver();
+    } catch (WorkflowNotFoundException e) {
+      view = null;
+    }
+    if (view == null) {
+      throw new ApiException(
+          404, "NOT_FOUND", "protected item '" + itemId + "' is not failed over", null);
+    }
+    return view;
+  }
+
   public ItemJson.Accepted failover(String itemId, ItemJson.Failover body) {
     // A test failover, like a planned one, starts from a protected item.
     boolean planned = !body.type().equals("unplanned");

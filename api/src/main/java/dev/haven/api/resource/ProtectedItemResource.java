@@ -9,6 +9,7 @@ import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.store.RecoveryPointDao;
 import dev.haven.workflows.protection.DrillReport;
+import dev.haven.workflows.protection.FailoverView;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -173,6 +174,13 @@ public class ProtectedItemResource {
   public Response testFailoverCleanup(
       @PathParam("id") String id, @Valid ItemJson.TestCleanup body) {
     return Response.accepted(failover.tests().cleanUp(id, body)).build();
+  }
+
+  /** What the item's failover left running at the target; 404 when it is not failed over. */
+  @GET
+  @Path("/{id}/failover")
+  public FailoverView failedOver(@PathParam("id") String id) {
+    return failover.current(id);
   }
 
   /** The item's test failovers (R27), oldest first; a running one comes last. */

@@ -147,9 +147,14 @@ public final class PlanFleet {
     return models.get(vmId).sha256();
   }
 
-  /** SHA-256 of the VM's replica disk, read over NBD from the secondary site (it must run). */
+  /**
+   * SHA-256 of the disk of the VM that runs at the secondary site after the failover, read over
+   * NBD: the replica after a planned failover, the copy built at the chosen point after an
+   * unplanned one.
+   */
   public String replicaSha256(String vmId, Path scratch) throws IOException, InterruptedException {
-    String replica = api.get("/protected-items/" + items.get(vmId)).get("replicaVmId").asText();
+    String replica =
+        api.get("/protected-items/" + items.get(vmId) + "/failover").get("vmId").asText();
     String uri = api.get("/vms/" + replica).get("disks").get(0).get("nbd").asText();
     return QemuIo.sha256OfExport(uri, scratch);
   }
