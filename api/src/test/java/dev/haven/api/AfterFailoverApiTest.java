@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.store.Job;
 import dev.haven.store.JobDao;
-import dev.haven.store.ProtectedItem;
-import dev.haven.store.ProtectedItemDao;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,34 +41,7 @@ class AfterFailoverApiTest {
 
   /** A new protected item whose store and workflow state is {@code state}. */
   private static String item(String name, ItemState state) throws Exception {
-    String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), name);
-    Http.Reply reply =
-        H.http()
-            .post("/protected-items", Http.json(Map.of("vmId", vm, "pairingId", inv.pairingId())));
-    String itemId = reply.text("itemId");
-    ProtectionApiTest.awaitStarted(itemId);
-    ProtectedItemDao dao = H.jdbi().onDemand(ProtectedItemDao.class);
-    ProtectedItem i = dao.find(itemId).orElseThrow();
-    dao.updateStatus(
-        new ProtectedItem(
-            i.id(),
-            i.vmId(),
-            i.pairingId(),
-            i.sourceHostId(),
-            i.targetHostId(),
-            "replica",
-            state.apiName(),
-            "normal",
-            1L,
-            null,
-            0L,
-            null,
-            i.activeSiteId(),
-            i.workflowId(),
-            i.createdAt(),
-            i.updatedAt()));
-    FakeProtectedItemWorkflow.STATES.put(itemId, state);
-    return itemId;
+    return inv.protectedItem(H, name, state, "replica").id();
   }
 
   private static long jobs() {

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.store.JobDao;
 import dev.haven.store.ProtectedItem;
-import dev.haven.store.ProtectedItemDao;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionInput;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,35 +41,7 @@ class ReverseReplicationApiTest {
 
   /** A protected item whose store state is {@code state}, with replica VM "failed-over-vm". */
   private static ProtectedItem item(String name, ItemState state) throws Exception {
-    String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), name);
-    Http.Reply reply =
-        H.http()
-            .post("/protected-items", Http.json(Map.of("vmId", vm, "pairingId", inv.pairingId())));
-    String itemId = reply.text("itemId");
-    ProtectionApiTest.awaitStarted(itemId);
-    ProtectedItemDao dao = H.jdbi().onDemand(ProtectedItemDao.class);
-    ProtectedItem i = dao.find(itemId).orElseThrow();
-    ProtectedItem changed =
-        new ProtectedItem(
-            i.id(),
-            i.vmId(),
-            i.pairingId(),
-            i.sourceHostId(),
-            i.targetHostId(),
-            "failed-over-vm",
-            state.apiName(),
-            "normal",
-            1L,
-            null,
-            0L,
-            null,
-            i.activeSiteId(),
-            i.workflowId(),
-            i.createdAt(),
-            i.updatedAt());
-    dao.updateStatus(changed);
-    FakeProtectedItemWorkflow.STATES.put(itemId, state);
-    return changed;
+    return inv.protectedItem(H, name, state, "failed-over-vm");
   }
 
   private static long jobs() {

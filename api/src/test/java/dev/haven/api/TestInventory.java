@@ -2,6 +2,9 @@ package dev.haven.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.haven.store.ProtectedItem;
+import dev.haven.store.ProtectedItemDao;
+import dev.haven.workflows.model.ItemState;
 import java.util.List;
 import java.util.Map;
 
@@ -80,5 +83,41 @@ record TestInventory(
     Http.Reply reply = http.post(path, Http.json(body));
     assertThat(reply.status()).as(reply.body()).isEqualTo(201);
     return reply.text("id");
+  }
+
+  /**
+   * A new protected item of a fresh VM at the primary, whose store row says {@code state} with
+   * replica {@code replicaVmId} and whose fake workflow's validators see {@code state} too.
+   */
+  ProtectedItem protectedItem(ApiHarness h, String name, ItemState state, String replicaVmId)
+      throws Exception {
+    String vm = newVm(h.http(), primaryHostId(), name);
+    Http.Reply reply =
+        h.http().post("/protected-items", Http.json(Map.of("vmId", vm, "pairingId", pairingId())));
+    String itemId = reply.text("itemId");
+    ProtectionApiTest.awaitStarted(itemId);
+    FakeProtectedItemWorkflow.STATES.put(itemId, state);
+    ProtectedItemDao dao = h.jdbi().onDemand(ProtectedItemDao.class);
+    ProtectedItem i = dao.find(itemId).orElseThrow();
+    ProtectedItem changed =
+        new ProtectedItem(
+            i.id(),
+            i.vmId(),
+            i.pairingId(),
+            i.sourceHostId(),
+            i.targetHostId(),
+            replicaVmId,
+            state.apiName(),
+            "normal",
+            1L,
+            null,
+            0L,
+            null,
+            i.activeSiteId(),
+            i.workflowId(),
+            i.createdAt(),
+            i.updatedAt());
+    dao.updateStatus(changed);
+    return changed;
   }
 }
