@@ -27,12 +27,7 @@ final class AfterFailoverRules {
               + s.pendingAfter.jobId()
               + "); wait for it to end");
     }
-    if (s.state == ItemState.FAILED_OVER && s.failedOver == null) {
-      // The replica runs, but the failover's last workflow task has not recorded it yet.
-      throw new IllegalStateException(
-          kind + " must wait a moment: the failover is still finishing; try again in a second");
-    }
-    if (s.state != ItemState.FAILED_OVER) {
+    if (s.state != ItemState.FAILED_OVER || s.failedOver == null) {
       throw new IllegalStateException(
           kind
               + " is not allowed while the item is in state "

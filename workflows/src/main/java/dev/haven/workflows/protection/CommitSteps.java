@@ -76,10 +76,6 @@ final class CommitSteps {
    * True when the workflow ends (committed), false when protection resumes (cancelled).
    */
   boolean awaitDecision(FailoverRequest request) {
-    if (s.failedOver == null) {
-      // The planned saga runs the replica itself, which holds every last write.
-      s.failedOver = new FailedOver(request.type(), request.jobId(), s.replicaVmId, "latest", 0L);
-    }
     Integer seconds = request.autoCommitSeconds();
     if (seconds != null && seconds > 0) {
       s.failedOver.autoCommitAtMillis = Workflow.currentTimeMillis() + seconds * 1000L;

@@ -93,6 +93,9 @@ final class PlannedFailoverSaga {
       rollBack(jobId, step, Failures.describe(e), saga);
       return false;
     }
+    // The replica runs and holds every last write; the decisions after a failover open with the
+    // state, in the same workflow task, so no Update sees one without the other.
+    s.failedOver = new FailedOver(request.type(), jobId, s.replicaVmId, "latest", 0L);
     s.state = ItemState.FAILED_OVER;
     s.activeSiteId = target.siteId();
     s.healthy();
