@@ -3,12 +3,9 @@ package dev.haven.api.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.haven.api.error.ApiException;
 import dev.haven.api.json.PlanJson;
 import dev.haven.api.json.Times;
-import dev.haven.store.Host;
-import dev.haven.store.HostDao;
 import dev.haven.store.Ids;
 import dev.haven.store.Job;
 import dev.haven.store.JobDao;
@@ -16,21 +13,15 @@ import dev.haven.store.PlanRun;
 import dev.haven.store.RecoveryPlan;
 import dev.haven.store.RecoveryPlanDao;
 import dev.haven.workflows.model.TaskQueues;
-import dev.haven.workflows.plans.PlanAction;
-import dev.haven.workflows.plans.PlanGroup;
 import dev.haven.workflows.plans.PlanRunInput;
-import dev.haven.workflows.plans.PlanSpec;
 import dev.haven.workflows.plans.RecoveryPlanWorkflow;
 import dev.haven.workflows.plans.ResumeRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,7 +174,13 @@ public final class RecoveryPlanService {
                       null,
                       null,
                       null));
-              return new PlanRunInput(runId, jobId, type, direction, point, spec(h, plan));
+              return new PlanRunInput(
+                  runId,
+                  jobId,
+                  type,
+                  direction,
+                  point,
+                  PlanSnapshots.of(h, plan, read(plan.body())));
             });
     try {
       RecoveryPlanWorkflow run =
@@ -213,7 +210,7 @@ public final class RecoveryPlanService {
       throw ApiException.badRequest("stepId", "stepId names the manual step to release");
     }
     PlanRun run = unfinishedRun(planId, runId, "resumed");
-    JsonNode action = action(run, body.stepId());
+    JsonNode action = PlanRunReports.action(json, run, body.stepId());
     if (action == null || !action.path("kind").asText().equals("manual")) {
       throw ApiException.badRequest(
           "stepId", "run " + runId + " has no manual step '" + body.stepId() + "'");
@@ -266,32 +263,7 @@ public final class RecoveryPlanService {
    * recovery point, data-loss window, durations), times in ISO-8601 UTC.
    */
   public JsonNode report(String planId, String runId) {
-    PlanRun run = run(planId, runId);
-    ObjectNode out = json.createObjectNode();
-    out.put("runId", run.id());
-    out.put("planId", run.planId());
-    out.put("jobId", run.jobId());
-    out.put("workflowId", run.workflowId());
-    out.put("type", run.type());
-    out.put("direction", run.direction());
-    out.put("recoveryPoint", run.recoveryPoint());
-    out.put("state", run.state());
-    out.put("createdAt", Times.iso(run.createdAt()));
-    out.put("endedAt", Times.iso(run.endedAt()));
-    if (run.report() != null) {
-      JsonNode report = readTree(run.report());
-      out.put(
-          "startedAt",
-          Times.iso(report.path("startedAt").isNumber() ? report.get("startedAt").asLong() : null));
-      out.put(
-          "error", report.path("error").isTextual() ? report.get("error").asText() : run.error());
-      out.put("warnings", report.path("warnings").asInt());
-      out.set("groups", isoTimes(report.path("groups")));
-    } else {
-      out.put("error", run.error());
-      out.set("groups", json.createArrayNode());
-    }
-    return out;
+    return PlanRunReports.render(json, run(planId, runId));
   }
 
   private PlanRun run(String planId, String runId) {
@@ -311,90 +283,9 @@ public final class RecoveryPlanService {
     return run;
   }
 
-  private JsonNode action(PlanRun run, String stepId) {
-    if (run.report() == null) {
-      return null;
-    }
-    for (JsonNode group : readTree(run.report()).path("groups")) {
-      for (String phase : List.of("pre", "post")) {
-        for (JsonNode action : group.path(phase)) {
-          if (action.path("id").asText().equals(stepId)) {
-            return action;
-          }
-        }
-      }
-    }
-    return null;
-  }
-
-  /** Fields named {@code …At} that hold epoch milliseconds become ISO-8601 strings. */
-  private JsonNode isoTimes(JsonNode node) {
-    JsonNode copy = node.deepCopy();
-    convert(copy);
-    return copy;
-  }
-
-  private static void convert(JsonNode node) {
-    if (node instanceof ObjectNode object) {
-      Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-      List<Map.Entry<String, JsonNode>> entries = new java.util.ArrayList<>();
-      fields.forEachRemaining(entries::add);
-      for (Map.Entry<String, JsonNode> e : entries) {
-        if (e.getKey().endsWith("At") && e.getValue().isNumber()) {
-          object.put(e.getKey(), Times.iso(e.getValue().asLong()));
-        } else {
-          convert(e.getValue());
-        }
-      }
-    } else if (node.isArray()) {
-      node.forEach(RecoveryPlanService::convert);
-    }
-  }
-
   private RecoveryPlan find(String id) {
     return jdbi.withExtension(RecoveryPlanDao.class, d -> d.find(id))
         .orElseThrow(() -> ApiException.notFound("recovery plan", id, null));
-  }
-
-  /** The run's snapshot of the plan, with each script's host resolved to its agent's address. */
-  private PlanSpec spec(Handle h, RecoveryPlan stored) {
-    PlanJson.Plan plan = read(stored.body());
-    HostDao hosts = h.attach(HostDao.class);
-    List<PlanGroup> groups =
-        plan.groups().stream()
-            .map(
-                g ->
-                    new PlanGroup(
-                        g.name(),
-                        g.vms(),
-                        g.pre().stream().map(a -> action(hosts, a)).toList(),
-                        g.post().stream().map(a -> action(hosts, a)).toList()))
-            .toList();
-    return new PlanSpec(stored.id(), stored.name(), groups);
-  }
-
-  private static PlanAction action(HostDao hosts, PlanJson.Action a) {
-    String address = null;
-    if (a.host() != null) {
-      Host host =
-          hosts
-              .find(a.host())
-              .orElseThrow(
-                  () ->
-                      ApiException.conflict(
-                          "host " + a.host() + " of action " + a.id() + " no longer exists"));
-      address = host.agentAddress();
-    }
-    return new PlanAction(
-        a.id(),
-        a.kind(),
-        a.host(),
-        address,
-        a.script(),
-        a.args() == null ? List.of() : a.args(),
-        a.timeoutSeconds() == null ? 0 : a.timeoutSeconds(),
-        a.message(),
-        a.onFailure());
   }
 
   private PlanJson.View view(RecoveryPlan stored) {
@@ -418,14 +309,6 @@ public final class RecoveryPlanService {
   private PlanJson.Plan read(String body) {
     try {
       return json.readValue(body, PlanJson.Plan.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private JsonNode readTree(String body) {
-    try {
-      return json.readTree(body);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
