@@ -1,9 +1,6 @@
 package dev.haven.activities.store;
 
 import dev.haven.store.Ids;
-import dev.haven.store.Job;
-import dev.haven.store.JobDao;
-import dev.haven.store.JobStep;
 import dev.haven.store.PairingDao;
 import dev.haven.store.PolicyDao;
 import dev.haven.store.ProtectedItem;
@@ -31,9 +28,11 @@ public final class StoreActivitiesImpl implements StoreActivities {
   private static final long HOUR_MILLIS = 3_600_000L;
 
   private final Jdbi jdbi;
+  private final JobProjections jobs;
 
   public StoreActivitiesImpl(Jdbi jdbi) {
     this.jdbi = jdbi;
+    this.jobs = new JobProjections(jdbi);
   }
 
   @Override
@@ -183,49 +182,7 @@ public final class StoreActivitiesImpl implements StoreActivities {
 
   @Override
   public Ack recordJobStep(JobStepUpdate update) {
-    checkJobState(update.state());
-    return jdbi.inTransaction(
-        h -> {
-          JobDao jobs = h.attach(JobDao.class);
-          Job job = jobs.find(update.jobId()).orElse(null);
-          if (job == null) {
-            return new Ack(false);
-          }
-          boolean ends = JobDao.TERMINAL_STATES.contains(update.state());
-          Long endedAt = ends ? update.atMillis() : null;
-          // A step that runs again (a retry after a failure) keeps its first start and loses
-          // the old error; a step that ends keeps the error it ended with.
-          String error = ends ? truncate(update.error()) : null;
-          JobStep step = jobs.findStep(update.jobId(), update.step()).orElse(null);
-          if (step == null) {
-            jobs.insertStep(
-                new JobStep(
-                    update.jobId(),
-                    update.step(),
-                    jobs.nextOrdinal(update.jobId()),
-                    update.state(),
-                    update.atMillis(),
-                    endedAt,
-                    error));
-          } else {
-            Long startedAt = step.startedAt() != null ? step.startedAt() : update.atMillis();
-            jobs.updateStep(
-                new JobStep(
-                    step.jobId(),
-                    step.name(),
-                    step.ordinal(),
-                    update.state(),
-                    startedAt,
-                    endedAt,
-                    error));
-          }
-          if (job.state().equals("queued")) {
-            // The first step that reports means the job has started, even before the workflow
-            // records the job's own state.
-            jobs.updateState(withState(job, "running", update.atMillis(), null));
-          }
-          return new Ack(true);
-        });
+    return jobs.recordStep(update);
   }
 
   // --- reverse replication (R25) ---
@@ -257,48 +214,12 @@ public final class StoreActivitiesImpl implements StoreActivities {
 
   @Override
   public Ack recordJobState(JobStateUpdate update) {
-    checkJobState(update.state());
-    return jdbi.inTransaction(
-        h -> {
-          JobDao jobs = h.attach(JobDao.class);
-          Job job = jobs.find(update.jobId()).orElse(null);
-          if (job == null) {
-            return new Ack(false);
-          }
-          boolean finished = JobDao.TERMINAL_STATES.contains(job.state());
-          if (finished && !JobDao.TERMINAL_STATES.contains(update.state())) {
-            // A late report never reopens a job that already ended.
-            return new Ack(false);
-          }
-          jobs.updateState(withState(job, update.state(), update.atMillis(), update.error()));
-          return new Ack(true);
-        });
+    return jobs.recordState(update);
   }
 
   @Override
   public Ack openJob(JobOpen open) {
-    return jdbi.inTransaction(
-        h -> {
-          JobDao jobs = h.attach(JobDao.class);
-          if (h.attach(ProtectedItemDao.class).find(open.itemId()).isEmpty()) {
-            return new Ack(false);
-          }
-          if (jobs.find(open.jobId()).isPresent()) {
-            return new Ack(true); // a retried activity: the job is there already
-          }
-          jobs.insert(
-              new Job(
-                  open.jobId(),
-                  open.type(),
-                  open.itemId(),
-                  "queued",
-                  open.atMillis(),
-                  null,
-                  null,
-                  open.workflowId(),
-                  null));
-          return new Ack(true);
-        });
+    return jobs.open(open);
   }
 
   @Override
@@ -323,11 +244,6 @@ public final class StoreActivitiesImpl implements StoreActivities {
                 .orElse(new ItemPolicy(null, 0, 0, 0, null, null, false, null)));
   }
 
-  /** The job moved to {@code state}, its error cut to what the store keeps. */
-  static Job withState(Job job, String state, long atMillis, String error) {
-    return job.movedTo(state, atMillis, error == null ? null : truncate(error));
-  }
-
   private static void checkState(String state) {
     try {
       ItemState.fromApiName(state);
@@ -345,18 +261,12 @@ public final class StoreActivitiesImpl implements StoreActivities {
     throw invalid("unknown health '" + health + "'");
   }
 
-  private static void checkJobState(String state) {
-    if (state == null || !JobDao.STATES.contains(state)) {
-      throw invalid("unknown job state '" + state + "'");
-    }
-  }
-
   /** A projection that can never be written: retrying it would not help. */
-  private static ApplicationFailure invalid(String message) {
+  static ApplicationFailure invalid(String message) {
     return ApplicationFailure.newNonRetryableFailure(message, "InvalidProjection");
   }
 
-  private static String truncate(String text) {
+  static String truncate(String text) {
     if (text == null || text.length() <= MAX_ERROR_CHARS) {
       return text;
     }
