@@ -1,0 +1,115 @@
+package dev.haven.cloud.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files under a root folder: the embedded default cloud site and the backend of tests
+ * and benchmarks. A put writes a temporary file, forces it and renames it over the key's file, so a
+ * crash leaves the old object or the new one. Temporary names carry a {@code +}, which no key may
+ * hold, so they never show in a listing.
+ */
+public final class FolderObjectStore implements ObjectStore {
+  private static final String TEMP_MARK = "+";
+
+  private final Path root;
+
+  public FolderObjectStore(Path root) throws IOException {
+    this.root = Files.createDirectories(root).toAbsolutePath();
+  }
+
+  @Override
+  public void put(String key, byte[] data) throws IOException {
+    if (data.length > MAX_OBJECT_BYTES) {
+      throw new IllegalArgumentException(
+          "object '" + key + "' is " + data.length + " bytes, more than " + MAX_OBJECT_BYTES);
+    }
+    Path target = file(key);
+    Files.createDirectories(target.getParent());
+    Path temp = target.resolveSibling(target.getFileName() + TEMP_MARK + UUID.randomUUID());
+    try {
+      try (FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(data);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      Files.deleteIfExists(temp);
+      throw new IOException("cannot store '" + key + "' in " + describe() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public byte[] get(String key) throws IOException {
+    try {
+      return Files.readAllBytes(file(key));
+    } catch (NoSuchFileException e) {
+      throw new NoSuchObjectException(describe(), key);
+    }
+  }
+
+  @Override
+  public boolean exists(String key) {
+    return Files.isRegularFile(file(key));
+  }
+
+  @Override
+  public List<String> list(String prefix) throws IOException {
+    ObjectKeys.checkPrefix(prefix);
+    // Walk only the deepest folder the prefix names, not the whole store.
+    int slash = prefix.lastIndexOf('/');
+    Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+    List<String> keys = new ArrayList<>();
+    if (!Files.isDirectory(start)) {
+      return keys;
+    }
+    try (Stream<Path> files = Files.walk(start)) {
+      files
+          .filter(Files::isRegularFile)
+          .map(
+              path ->
+                  root.relativize(path)
+                      .toString()
+                      .replace(path.getFileSystem().getSeparator(), "/"))
+          .filter(key -> !key.contains(TEMP_MARK) && key.startsWith(prefix))
+          .forEach(keys::add);
+    }
+    keys.sort(null);
+    return keys;
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Files.deleteIfExists(file(key));
+  }
+
+  @Override
+  public String describe() {
+    return "folder " + root;
+  }
+
+  @Override
+  public void close() {}
+
+  private Path file(String key) {
+    return root.resolve(ObjectKeys.check(key));
+  }
+}
