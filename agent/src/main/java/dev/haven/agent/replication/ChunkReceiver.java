@@ -11,18 +11,21 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Target side of the initial copy of one replica disk ({@code PeerService.WriteChunks}). Each chunk
  * is checked (index, range, CRC32C) before any of it is written. Every {@link #CHECKPOINT_EVERY}
  * chunks, the image is forced to disk and only then is the next chunk index stored, so a resumed
- * copy never skips data.
+ * copy never skips data. Between checkpoints each written chunk is noted in a {@link CopyJournal},
+ * so that a target killed there receives again only the chunks that were in flight.
  */
 final class ChunkReceiver implements StreamObserver<DiskChunk> {
   /**
    * Progress is stored every this many chunks (and at the end, and when the sender goes away), each
-   * time after an fsync of the image: 256 MiB between fsyncs keeps the copy streaming, and a target
-   * killed mid-copy receives at most this many chunks again.
+   * time after an fsync of the image: 256 MiB between fsyncs keeps the copy streaming; the {@link
+   * CopyJournal} covers the chunks in between.
    */
   static final int CHECKPOINT_EVERY = Integer.getInteger("haven.copy.checkpointChunks", 256);
 
@@ -38,6 +41,10 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   private boolean lastSeen;
   private boolean ended;
   private ByteBuffer scratch;
+  private Path journalFile;
+  private CopyJournal journal;
+  private int zeroCrcLength = -1;
+  private int zeroCrc;
 
   ChunkReceiver(TargetReplication target, StreamObserver<WriteChunksResponse> responses) {
     this.target = target;
@@ -77,6 +84,8 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     totalChunks = copy.totalChunks();
     expected = chunk.getChunkIndex();
     device = target.driver().device(record.vmId(), diskId);
+    journalFile = CopyJournal.file(target.driver().folder(record.vmId()), diskId);
+    journal = CopyJournal.create(journalFile);
     if (copy.done()) {
       // The disk is being copied again: until the new copy ends it is not a whole replica.
       target
@@ -114,6 +123,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
         throw new IllegalArgumentException("data: a zero chunk carries no data");
       }
       device.writeZeroes(offset, length, false);
+      journal.written(expected, zeroCrc(length));
     } else {
       ByteBuffer data =
           direct(WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length));
@@ -133,6 +143,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
             .asRuntimeException();
       }
       device.write(offset, data, false);
+      journal.written(expected, chunk.getCrc32C());
     }
     target.copyTally().written(diskId, expected, chunk.getData().size());
     expected++;
@@ -169,7 +180,18 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     long next = expected;
     boolean done = lastSeen && next >= totalChunks;
     target.store().update(itemId, r -> r.withCopy(new CopyState(diskId, next, totalChunks, done)));
+    if (journal != null) {
+      journal.reset();
+    }
     unsaved = 0;
+  }
+
+  private int zeroCrc(int length) {
+    if (length != zeroCrcLength) {
+      zeroCrc = Checksums.crc32c(ByteBuffer.allocate(length));
+      zeroCrcLength = length;
+    }
+    return zeroCrc;
   }
 
   @Override
@@ -223,6 +245,16 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
 
   private void end() {
     ended = true;
+    if (journal != null) {
+      try {
+        journal.close();
+        if (lastSeen && expected >= totalChunks) {
+          Files.deleteIfExists(journalFile);
+        }
+      } catch (IOException ignored) {
+        // The journal is only read back after a crash; recovery tolerates any state of it.
+      }
+    }
     if (diskId != null) {
       target.release(diskId);
     }

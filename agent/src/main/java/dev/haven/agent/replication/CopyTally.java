@@ -5,9 +5,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the target received of each replica disk's initial copy since the agent started: chunks,
- * bytes on the wire, and chunks written more than once (a resumed copy that went back over chunks
- * already written). Operators read it in logs; fault tests count with it.
+ * What an agent received (as target, per replica disk) or sent (as source, per source disk) of
+ * initial copies since it started: chunks, bytes on the wire, and chunks handled more than once (a
+ * resumed copy that went back over chunks already written or sent). Operators read it in logs;
+ * fault tests count with it.
  */
 public final class CopyTally {
   /** The counts of one replica disk. */

@@ -29,9 +29,11 @@ final class InitialCopySender {
   private static final Duration ANSWER = Duration.ofMinutes(5);
 
   private final AgentChannels channels;
+  private final CopyTally sent;
 
-  InitialCopySender(AgentChannels channels) {
+  InitialCopySender(AgentChannels channels, CopyTally sent) {
     this.channels = channels;
+    this.sent = sent;
   }
 
   /** What a copy did: the target's next expected chunk and what was sent. */
@@ -100,6 +102,7 @@ final class InitialCopySender {
           bytesSent += chunk.getData().size();
         }
         upload.send(chunk.build());
+        sent.written(sourceDiskId, index, chunk.getData().size());
         long next = index + 1;
         if ((next - startChunk) % PROGRESS_EVERY == 0 && next < total) {
           progress.accept(progress(sourceDiskId, next, total, bytesSent, zeroChunks, false));

@@ -34,6 +34,7 @@ public final class SourceReplication {
   private final FileVmDriver driver;
   private final ReplicationStateStore store;
   private final AgentChannels channels;
+  private final CopyTally sentTally = new CopyTally();
   private final InitialCopySender sender;
   private final ResyncSender resync;
   private final Set<String> copying = ConcurrentHashMap.newKeySet();
@@ -43,8 +44,13 @@ public final class SourceReplication {
     this.driver = driver;
     this.store = store;
     this.channels = channels;
-    this.sender = new InitialCopySender(channels);
+    this.sender = new InitialCopySender(channels, sentTally);
     this.resync = new ResyncSender(channels);
+  }
+
+  /** What this agent sent of initial copies since it started; a chunk sent again counts as such. */
+  public CopyTally sentTally() {
+    return sentTally;
   }
 
   /**

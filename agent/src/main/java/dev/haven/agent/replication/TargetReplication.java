@@ -47,6 +47,7 @@ public final class TargetReplication {
     this.store = store;
     this.pruner = new RetentionPruner(driver, store);
     this.seeded = new SeededReplica(driver, store);
+    CopyRecovery.run(driver, store);
   }
 
   /**
