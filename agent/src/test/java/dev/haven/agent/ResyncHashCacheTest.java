@@ -76,4 +76,34 @@ class ResyncHashCacheTest {
     // Nothing differs now.
     assertThat(resync("item-cache", vm).getDifferingBlocks()).isZero();
   }
+
+  @Test
+  void R15_sourceChangedAfterAResyncIsFoundByTheNext() throws Exception {
+    Vm vm = Replicas.createVm(agents, "source-cache", 32 * MIB);
+    String diskId = vm.getDisks(0).getId();
+    BlockDevice source = agents.driverA().device(vm.getId(), diskId);
+    Resyncs.fillRandom(source, 22);
+    ReplicationState target = Replicas.protect(agents, "item-source-cache", vm);
+    Replicas.copyAll(agents, "item-source-cache", vm);
+
+    // The first resync hashes the whole source disk and keeps its hashes there too.
+    assertThat(resync("item-source-cache", vm).getDifferingBlocks()).isZero();
+
+    // The source changes (as a guest would) and the next resync finds each changed block, from
+    // the source's side: the replica did not change, so only the source's hashes can tell.
+    Resyncs.touchBlocks(source, 3, 100, 450);
+    source.writeZeroes(250L * BLOCK, BLOCK, false);
+    source.flush();
+    assertThat(resync("item-source-cache", vm).getDifferingBlocks()).isEqualTo(4);
+    Replicas.assertIdentical(agents, vm, target);
+
+    // And a change of the source image behind Haven's back.
+    Path image = agents.dataA().resolve("vms").resolve(vm.getId()).resolve(diskId + ".img");
+    try (FileChannel file = FileChannel.open(image, StandardOpenOption.WRITE)) {
+      file.write(ByteBuffer.wrap(new byte[] {9, 9}), 7L * BLOCK + 5);
+      file.force(true);
+    }
+    assertThat(resync("item-source-cache", vm).getDifferingBlocks()).isEqualTo(1);
+    Replicas.assertIdentical(agents, vm, target);
+  }
 }

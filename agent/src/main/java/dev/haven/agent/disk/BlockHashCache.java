@@ -8,7 +8,7 @@ import java.util.BitSet;
 
 /**
  * The 128-bit hashes of a disk's fixed blocks as the disk holds them now, kept in memory so that a
- * resync of a replica need not read and hash the whole image again on the target.
+ * resync need not read and hash the whole image again, on either side.
  *
  * <p>A stale hash that falsely matches would make a resync skip a block that differs and lose data
  * without a word, so the cache is built to be exact rather than fast:

@@ -2,6 +2,7 @@ package dev.haven.agent.replication;
 
 import dev.haven.agent.disk.BlockDevice;
 import dev.haven.agent.disk.BlockHashCache;
+import dev.haven.agent.disk.TrackedDisk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
@@ -88,6 +89,20 @@ final class BlockHasher {
   /** The hashes of blocks {@code first} to the last, a batch at a time, hashed ahead. */
   static Batches batches(BlockDevice device, long first, int blockSize) {
     return new Batches(device, null, first, blockSize);
+  }
+
+  /**
+   * As {@link #batches(BlockDevice, long, int)}, through the disk's own {@link BlockHashCache} when
+   * it is a {@link TrackedDisk} small enough to keep one: a disk keeps its block hashes between
+   * resyncs, so only blocks written since the last one are read and hashed again. Both sides of a
+   * resync do this, the replica and the source disk.
+   */
+  static Batches cachedBatches(BlockDevice device, long first, int blockSize) {
+    BlockHashCache cache =
+        device instanceof TrackedDisk disk && BlockHashCache.fits(device.size(), blockSize)
+            ? disk.blockHashes(blockSize)
+            : null;
+    return batches(device, cache, first, blockSize);
   }
 
   /**

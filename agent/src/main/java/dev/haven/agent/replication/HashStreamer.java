@@ -2,8 +2,6 @@ package dev.haven.agent.replication;
 
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.disk.BlockDevice;
-import dev.haven.agent.disk.BlockHashCache;
-import dev.haven.agent.disk.TrackedDisk;
 import dev.haven.protocol.BlockHashBatch;
 import dev.haven.protocol.HashBlocksRequest;
 import io.grpc.Status;
@@ -16,7 +14,7 @@ import java.io.IOException;
  * confirmed block on, in parallel, and streams the hashes batch by batch. It sends a batch only
  * when the transport is ready, so it hashes no further ahead of the source than {@link
  * BlockHasher}'s few batches. Hashes of blocks unwritten since the last resync come from the
- * replica disk's {@link BlockHashCache} instead of its image.
+ * replica disk's {@link dev.haven.agent.disk.BlockHashCache} instead of its image.
  */
 final class HashStreamer {
   private final TargetReplication target;
@@ -54,13 +52,7 @@ final class HashStreamer {
               Math.min(request.getStartBlock(), total),
               blockSize);
       long first = start;
-      // The replica keeps its block hashes between resyncs, so only blocks written since the
-      // last one are read again.
-      BlockHashCache cache =
-          device instanceof TrackedDisk disk && BlockHashCache.fits(device.size(), blockSize)
-              ? disk.blockHashes(blockSize)
-              : null;
-      try (BlockHasher.Batches batches = BlockHasher.batches(device, cache, start, blockSize)) {
+      try (BlockHasher.Batches batches = BlockHasher.cachedBatches(device, start, blockSize)) {
         // Always one batch, empty when nothing is left, so the source learns where it starts.
         do {
           byte[] hashes = batches.hasNext() ? batches.next() : new byte[0];

@@ -86,7 +86,8 @@ final class ResyncSender {
       upload =
           BlockingUpload.start(
               channels.peer(job.targetAddress()).withOnReadyThreshold(1 << 20)::writeBlocks, STALL);
-      try (BlockHasher.Batches mine = BlockHasher.batches(job.device(), start, job.blockSize())) {
+      try (BlockHasher.Batches mine =
+          BlockHasher.cachedBatches(job.device(), start, job.blockSize())) {
         if (mine.totalBlocks() != batch.getTotalBlocks()) {
           throw Status.FAILED_PRECONDITION
               .withDescription("the replica disk has another size than the source disk")
