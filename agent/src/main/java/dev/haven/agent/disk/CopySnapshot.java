@@ -135,7 +135,7 @@ public final class CopySnapshot implements DiskView, AutoCloseable {
   private void keep(long block) throws IOException {
     int length = blockLength(block);
     ByteBuffer old = ByteBuffer.allocate(length);
-    readImage(block * BLOCK, old);
+    ImageFile.read(image, block * BLOCK, old);
     preservedTotal += length;
     if (memoryBytes + length <= memoryBound) {
       inMemory.put(block, old.array());
@@ -179,7 +179,7 @@ public final class CopySnapshot implements DiskView, AutoCloseable {
       throw new IllegalArgumentException(
           "range at " + offset + " of " + length + " bytes is outside the disk's " + size);
     }
-    readImage(offset, dst);
+    ImageFile.read(image, offset, dst);
     lock.lock();
     try {
       if (broken != null) {
@@ -213,21 +213,6 @@ public final class CopySnapshot implements DiskView, AutoCloseable {
       }
     } finally {
       lock.unlock();
-    }
-  }
-
-  private void readImage(long offset, ByteBuffer dst) throws IOException {
-    long pos = offset;
-    while (dst.hasRemaining()) {
-      int n = image.read(dst, pos);
-      if (n < 0) {
-        // Past the end of a shorter-than-declared image: those bytes read as zeros.
-        while (dst.hasRemaining()) {
-          dst.put((byte) 0);
-        }
-        return;
-      }
-      pos += n;
     }
   }
 

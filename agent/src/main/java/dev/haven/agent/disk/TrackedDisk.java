@@ -28,9 +28,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * without a record (the disk not tracked).
  */
 public final class TrackedDisk implements BlockDevice, AutoCloseable {
-  private static final int ZERO_PIECE = 1 << 20;
-  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_PIECE).asReadOnlyBuffer();
-
   private final FileChannel image;
   private final Path imageFile;
   private final long size;
@@ -79,9 +76,9 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private static void replay(FileChannel image, LogEntry entry) {
     try {
       if (entry.zero()) {
-        zeroRange(image, entry.offset(), entry.length());
+        ImageFile.zeroRange(image, entry.offset(), entry.length());
       } else {
-        writeFully(image, ByteBuffer.wrap(entry.data()), entry.offset());
+        ImageFile.writeFully(image, ByteBuffer.wrap(entry.data()), entry.offset());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -169,47 +166,21 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   @Override
   public void read(long offset, ByteBuffer dst) throws IOException {
-    checkRange(offset, dst.remaining());
-    long pos = offset;
-    while (dst.hasRemaining()) {
-      int n = image.read(dst, pos);
-      if (n < 0) {
-        // Past the end of a shorter-than-declared image: those bytes read as zeros.
-        while (dst.hasRemaining()) {
-          dst.put((byte) 0);
-        }
-        return;
-      }
-      pos += n;
-    }
+    ImageFile.checkRange(size, offset, dst.remaining());
+    ImageFile.read(image, offset, dst);
   }
 
   @Override
   public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
     int length = src.remaining();
-    checkRange(offset, length);
-    lock.lock();
-    BlockHashCache cache = hashCache;
-    try {
-      preserveForSnapshot(offset, src.remaining());
-      if (cache != null) {
-        cache.beginWrite(offset, length);
-      }
-      ChangeLogWriter.Mark mark = logs.mark();
-      try {
-        logs.appendData(offset, src);
-        writeFully(image, src, offset);
-      } catch (IOException e) {
-        rollback(mark, e);
-        throw e;
-      }
-      noteUnlogged(mark);
-    } finally {
-      if (cache != null) {
-        cache.endWrite(offset, length);
-      }
-      lock.unlock();
-    }
+    ImageFile.checkRange(size, offset, length);
+    change(
+        offset,
+        length,
+        () -> {
+          logs.appendData(offset, src);
+          ImageFile.writeFully(image, src, offset);
+        });
     // Like a channel write, the write consumes the buffer.
     src.position(src.limit());
     if (fua) {
@@ -219,10 +190,33 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   @Override
   public void writeZeroes(long offset, long length, boolean fua) throws IOException {
-    checkRange(offset, length);
+    ImageFile.checkRange(size, offset, length);
     if (length == 0) {
       return;
     }
+    change(
+        offset,
+        length,
+        () -> {
+          logs.appendZero(offset, length);
+          ImageFile.zeroRange(image, offset, length);
+        });
+    if (fua) {
+      flush();
+    }
+  }
+
+  /** One change of the image: its log record and its image write. */
+  private interface Change {
+    void apply() throws IOException;
+  }
+
+  /**
+   * Applies {@code change} of {@code length} bytes at {@code offset} under the lock, after the
+   * snapshot kept the old blocks and with the hash cache told before and after; a change the image
+   * refuses is taken out of the log again.
+   */
+  private void change(long offset, long length, Change change) throws IOException {
     lock.lock();
     BlockHashCache cache = hashCache;
     try {
@@ -232,8 +226,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       }
       ChangeLogWriter.Mark mark = logs.mark();
       try {
-        logs.appendZero(offset, length);
-        zeroRange(image, offset, length);
+        change.apply();
       } catch (IOException e) {
         rollback(mark, e);
         throw e;
@@ -244,9 +237,6 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
         cache.endWrite(offset, length);
       }
       lock.unlock();
-    }
-    if (fua) {
-      flush();
     }
   }
 
@@ -299,52 +289,6 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
       } finally {
         image.close();
       }
-    }
-  }
-
-  private void checkRange(long offset, long length) {
-    if (offset < 0 || length < 0 || offset > size - length) {
-      throw new IllegalArgumentException(
-          "range at "
-              + offset
-              + " of "
-              + length
-              + " bytes is outside the disk's "
-              + size
-              + " bytes");
-    }
-  }
-
-  /**
-   * Makes a range read as zeros. Pieces that already read as zeros (holes of a sparse image, most
-   * often) are left alone, so zeroing keeps images sparse.
-   */
-  private static void zeroRange(FileChannel image, long offset, long length) throws IOException {
-    ByteBuffer current = ByteBuffer.allocate((int) Math.min(length, ZERO_PIECE));
-    long pos = offset;
-    long end = offset + length;
-    while (pos < end) {
-      int piece = (int) Math.min(end - pos, ZERO_PIECE);
-      current.clear().limit(piece);
-      while (current.hasRemaining() && image.read(current, pos + current.position()) >= 0) {
-        // Keep reading until the piece is full or the file ends.
-      }
-      current.flip();
-      if (!Zeros.isAllZero(current)) {
-        ByteBuffer zeros = ZEROS.duplicate();
-        zeros.limit(piece);
-        writeFully(image, zeros, pos);
-      }
-      pos += piece;
-    }
-  }
-
-  private static void writeFully(FileChannel channel, ByteBuffer src, long offset)
-      throws IOException {
-    ByteBuffer buffer = src.duplicate();
-    long pos = offset;
-    while (buffer.hasRemaining()) {
-      pos += channel.write(buffer, pos);
     }
   }
 }
