@@ -1,5 +1,8 @@
 package dev.haven.agent;
 
+import static dev.haven.agent.AgentCalls.hash;
+import static dev.haven.agent.AgentCalls.pair;
+import static dev.haven.agent.AgentCalls.stub;
 import static dev.haven.agent.Replicas.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,13 +10,9 @@ import dev.haven.agent.disk.BlockDevice;
 import dev.haven.protocol.AgentServiceGrpc.AgentServiceBlockingStub;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.CreateVmRequest;
-import dev.haven.protocol.DiskMapping;
-import dev.haven.protocol.HashDiskRequest;
-import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.SetPowerRequest;
-import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.CertificateAuthority;
@@ -43,8 +42,8 @@ class PointInTimeCopyTest {
   @Test
   void R11_initialCopyIsAPointInTimeView() throws Exception {
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(root.resolve("ca"));
-    AgentConfig configA = config(ca, "a", "primary");
-    AgentConfig configB = config(ca, "b", "secondary");
+    AgentConfig configA = AgentCalls.config(root, ca, "a", "primary");
+    AgentConfig configB = AgentCalls.config(root, ca, "b", "secondary");
     TlsFiles worker = ca.issue(root.resolve("worker"), "worker", List.of());
     try (AgentServer a = AgentServer.start(configA, true);
         AgentServer b = AgentServer.start(configB, false);
@@ -65,19 +64,7 @@ class PointInTimeCopyTest {
       new Random(17).nextBytes(data);
       disk.write(0, ByteBuffer.wrap(data), true);
       stubA.setPower(SetPowerRequest.newBuilder().setVmId(vm.getId()).setOn(true).build());
-      ReplicationState target =
-          stubB.prepareReplica(
-              PrepareReplicaRequest.newBuilder().setItemId("item-pit").setSourceVm(vm).build());
-      StartReplicationRequest.Builder start =
-          StartReplicationRequest.newBuilder()
-              .setItemId("item-pit")
-              .setVmId(vm.getId())
-              .setTargetAddress(b.grpcAddress())
-              .setReplicaVmId(target.getVmId());
-      for (DiskMapping mapping : target.getDisksList()) {
-        start.addDisks(mapping);
-      }
-      stubA.startReplication(start.build());
+      ReplicationState target = pair(stubA, stubB, b.grpcAddress(), "item-pit", vm);
       String replicaDisk = target.getDisks(0).getReplicaDiskId();
       String atCopyStart = hash(stubA, vm.getId(), diskId);
 
@@ -150,26 +137,5 @@ class PointInTimeCopyTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private AgentConfig config(CertificateAuthority ca, String name, String site) throws Exception {
-    return new AgentConfig(
-        "host-" + name,
-        site,
-        root.resolve(name).resolve("data"),
-        "127.0.0.1",
-        TwoAgents.freePort(),
-        "127.0.0.1",
-        TwoAgents.freePort(),
-        ca.issue(root.resolve(name).resolve("tls"), "agent-" + name, List.of()));
-  }
-
-  private static AgentServiceBlockingStub stub(AgentChannels client, String address) {
-    return client.agent(address).withDeadlineAfter(60, TimeUnit.SECONDS);
-  }
-
-  private static String hash(AgentServiceBlockingStub stub, String vmId, String diskId) {
-    return stub.hashDisk(HashDiskRequest.newBuilder().setVmId(vmId).setDiskId(diskId).build())
-        .getSha256();
   }
 }

@@ -1,5 +1,9 @@
 package dev.haven.agent;
 
+import static dev.haven.agent.AgentCalls.hash;
+import static dev.haven.agent.AgentCalls.pair;
+import static dev.haven.agent.AgentCalls.run;
+import static dev.haven.agent.AgentCalls.stub;
 import static dev.haven.agent.Replicas.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,25 +13,18 @@ import dev.haven.protocol.AgentServiceGrpc.AgentServiceBlockingStub;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.CreateVmRequest;
-import dev.haven.protocol.DiskMapping;
-import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.ItemRef;
-import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.SetPowerRequest;
-import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.CertificateAuthority;
 import io.grpc.StatusRuntimeException;
-import java.io.File;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,17 +49,7 @@ class SourceKilledMidCopyTest {
   @Test
   void R11_sourceKilledMidCopyResumesWithoutSendingAChunkTwice() throws Exception {
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(root.resolve("ca"));
-    AgentConfig configB =
-        new AgentConfig(
-            "host-b",
-            "secondary",
-            root.resolve("b/data"),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            ca.issue(root.resolve("b/tls"), "agent-b", List.of()));
-    try (AgentServer b = AgentServer.start(configB, false);
+    try (AgentServer b = AgentServer.start(AgentCalls.config(root, ca, "b", "secondary"), false);
         AgentProcess a = new AgentProcess(root.resolve("a"), ca);
         AgentChannels client =
             new AgentChannels(
@@ -82,29 +69,10 @@ class SourceKilledMidCopyTest {
       stubA.setPower(SetPowerRequest.newBuilder().setVmId(vm.getId()).setOn(true).build());
       String uri = "nbd://127.0.0.1:" + a.nbdPort + "/" + diskId;
       Path random = root.resolve("random.raw");
-      try (RandomAccessFile file = new RandomAccessFile(random.toFile(), "rw")) {
-        byte[] block = new byte[(int) MIB];
-        Random r = new Random(7);
-        for (long i = 0; i < SIZE / MIB; i++) {
-          r.nextBytes(block);
-          file.write(block);
-        }
-      }
+      AgentCalls.randomFile(random, SIZE, 7);
       run(List.of("nbdcopy", random.toString(), uri));
 
-      ReplicationState target =
-          stubB.prepareReplica(
-              PrepareReplicaRequest.newBuilder().setItemId("item-kc").setSourceVm(vm).build());
-      StartReplicationRequest.Builder start =
-          StartReplicationRequest.newBuilder()
-              .setItemId("item-kc")
-              .setVmId(vm.getId())
-              .setTargetAddress(b.grpcAddress())
-              .setReplicaVmId(target.getVmId());
-      for (DiskMapping mapping : target.getDisksList()) {
-        start.addDisks(mapping);
-      }
-      stubA.startReplication(start.build());
+      ReplicationState target = pair(stubA, stubB, b.grpcAddress(), "item-kc", vm);
       String replicaDisk = target.getDisks(0).getReplicaDiskId();
       long total = CopyPlan.chunkCount(SIZE);
 
@@ -179,27 +147,7 @@ class SourceKilledMidCopyTest {
     run(command);
   }
 
-  private static void run(List<String> command) throws Exception {
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectInput(new File("/dev/null"))
-            .start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as("%s: %s", command, output).isZero();
-  }
-
   private static ItemRef item() {
     return ItemRef.newBuilder().setItemId("item-kc").build();
-  }
-
-  private static AgentServiceBlockingStub stub(AgentChannels client, String address) {
-    return client.agent(address).withDeadlineAfter(60, TimeUnit.SECONDS);
-  }
-
-  private static String hash(AgentServiceBlockingStub stub, String vmId, String diskId) {
-    return stub.hashDisk(HashDiskRequest.newBuilder().setVmId(vmId).setDiskId(diskId).build())
-        .getSha256();
   }
 }

@@ -1,5 +1,8 @@
 package dev.haven.agent;
 
+import static dev.haven.agent.AgentCalls.hash;
+import static dev.haven.agent.AgentCalls.pair;
+import static dev.haven.agent.AgentCalls.stub;
 import static dev.haven.agent.Replicas.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,18 +10,14 @@ import dev.haven.agent.disk.BlockDevice;
 import dev.haven.protocol.AgentServiceGrpc.AgentServiceBlockingStub;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CreateVmRequest;
-import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.GetInfoRequest;
-import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.MaterializeMode;
 import dev.haven.protocol.MaterializeRecoveryPointRequest;
-import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
 import dev.haven.protocol.ReplicationState;
-import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.CertificateAuthority;
@@ -44,26 +43,8 @@ class TargetKilledMidApplyTest {
   @Test
   void R13_targetKilledMidApplyAppliesOnce() throws Exception {
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(root.resolve("ca"));
-    AgentConfig configA =
-        new AgentConfig(
-            "host-a",
-            "primary",
-            root.resolve("a/data"),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            ca.issue(root.resolve("a/tls"), "agent-a", List.of()));
-    AgentConfig configB =
-        new AgentConfig(
-            "host-b",
-            "secondary",
-            root.resolve("b/data"),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            ca.issue(root.resolve("b/tls"), "agent-b", List.of()));
+    AgentConfig configA = AgentCalls.config(root, ca, "a", "primary");
+    AgentConfig configB = AgentCalls.config(root, ca, "b", "secondary");
     String addressB = "127.0.0.1:" + configB.grpcPort();
     AgentChannels client =
         new AgentChannels(
@@ -80,23 +61,7 @@ class TargetKilledMidApplyTest {
                   .setMemoryMib(256)
                   .addDiskSizeBytes(64 * MIB)
                   .build());
-      ReplicationState target =
-          stub(client, addressB)
-              .prepareReplica(
-                  PrepareReplicaRequest.newBuilder()
-                      .setItemId("item-kill")
-                      .setSourceVm(vm)
-                      .build());
-      StartReplicationRequest.Builder start =
-          StartReplicationRequest.newBuilder()
-              .setItemId("item-kill")
-              .setVmId(vm.getId())
-              .setTargetAddress(addressB)
-              .setReplicaVmId(target.getVmId());
-      for (DiskMapping mapping : target.getDisksList()) {
-        start.addDisks(mapping);
-      }
-      stubA.startReplication(start.build());
+      ReplicationState target = pair(stubA, stub(client, addressB), addressB, "item-kill", vm);
       String diskId = vm.getDisks(0).getId();
       String replicaDisk = target.getDisks(0).getReplicaDiskId();
       stubA
@@ -168,18 +133,9 @@ class TargetKilledMidApplyTest {
     }
   }
 
-  private static AgentServiceBlockingStub stub(AgentChannels client, String address) {
-    return client.agent(address).withDeadlineAfter(60, TimeUnit.SECONDS);
-  }
-
   private static ReplicateCycleResponse cycle(AgentChannels client, String address) {
     return stub(client, address)
         .replicateCycle(ReplicateCycleRequest.newBuilder().setItemId("item-kill").build());
-  }
-
-  private static String hash(AgentServiceBlockingStub stub, String vmId, String diskId) {
-    return stub.hashDisk(HashDiskRequest.newBuilder().setVmId(vmId).setDiskId(diskId).build())
-        .getSha256();
   }
 
   private static void awaitReady(AgentChannels client, String address) throws Exception {

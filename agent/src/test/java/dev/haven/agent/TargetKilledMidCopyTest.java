@@ -1,5 +1,9 @@
 package dev.haven.agent;
 
+import static dev.haven.agent.AgentCalls.hash;
+import static dev.haven.agent.AgentCalls.pair;
+import static dev.haven.agent.AgentCalls.run;
+import static dev.haven.agent.AgentCalls.stub;
 import static dev.haven.agent.Replicas.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,24 +13,17 @@ import dev.haven.protocol.AgentServiceGrpc.AgentServiceBlockingStub;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.CreateVmRequest;
-import dev.haven.protocol.DiskMapping;
-import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.ItemRef;
-import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.SetPowerRequest;
-import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.CertificateAuthority;
 import io.grpc.StatusRuntimeException;
-import java.io.File;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,17 +49,7 @@ class TargetKilledMidCopyTest {
   @Test
   void R11_targetKilledMidCopyReceivesAgainOnlyTheChunksInFlight() throws Exception {
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(root.resolve("ca"));
-    AgentConfig configA =
-        new AgentConfig(
-            "host-a",
-            "primary",
-            root.resolve("a/data"),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            "127.0.0.1",
-            TwoAgents.freePort(),
-            ca.issue(root.resolve("a/tls"), "agent-a", List.of()));
-    try (AgentServer a = AgentServer.start(configA);
+    try (AgentServer a = AgentServer.start(AgentCalls.config(root, ca, "a", "primary"));
         AgentProcess b = new AgentProcess(root.resolve("b"), ca);
         AgentChannels client =
             new AgentChannels(
@@ -79,23 +66,13 @@ class TargetKilledMidCopyTest {
                   .build());
       String diskId = vm.getDisks(0).getId();
       stubA.setPower(SetPowerRequest.newBuilder().setVmId(vm.getId()).setOn(true).build());
-      fillWithRandomData(diskId, a, root.resolve("random.raw"));
+      Path random = root.resolve("random.raw");
+      AgentCalls.randomFile(random, SIZE, 11);
+      run(List.of("nbdcopy", random.toString(), "nbd://" + a.nbdAddress() + "/" + diskId));
       stubA.setPower(SetPowerRequest.newBuilder().setVmId(vm.getId()).setOn(false).build());
 
       ReplicationState target =
-          stub(client, b.grpcAddress())
-              .prepareReplica(
-                  PrepareReplicaRequest.newBuilder().setItemId("item-tk").setSourceVm(vm).build());
-      StartReplicationRequest.Builder start =
-          StartReplicationRequest.newBuilder()
-              .setItemId("item-tk")
-              .setVmId(vm.getId())
-              .setTargetAddress(b.grpcAddress())
-              .setReplicaVmId(target.getVmId());
-      for (DiskMapping mapping : target.getDisksList()) {
-        start.addDisks(mapping);
-      }
-      stubA.startReplication(start.build());
+          pair(stubA, stub(client, b.grpcAddress()), b.grpcAddress(), "item-tk", vm);
       String replicaDisk = target.getDisks(0).getReplicaDiskId();
       long total = CopyPlan.chunkCount(SIZE);
 
@@ -153,38 +130,5 @@ class TargetKilledMidCopyTest {
                 .setDiskId(diskId)
                 .setStartChunk(from)
                 .build());
-  }
-
-  private static void fillWithRandomData(String diskId, AgentServer a, Path random)
-      throws Exception {
-    try (RandomAccessFile file = new RandomAccessFile(random.toFile(), "rw")) {
-      byte[] block = new byte[(int) MIB];
-      Random r = new Random(11);
-      for (long i = 0; i < SIZE / MIB; i++) {
-        r.nextBytes(block);
-        file.write(block);
-      }
-    }
-    run(List.of("nbdcopy", random.toString(), "nbd://" + a.nbdAddress() + "/" + diskId));
-  }
-
-  private static void run(List<String> command) throws Exception {
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectInput(new File("/dev/null"))
-            .start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as("%s: %s", command, output).isZero();
-  }
-
-  private static AgentServiceBlockingStub stub(AgentChannels client, String address) {
-    return client.agent(address).withDeadlineAfter(60, TimeUnit.SECONDS);
-  }
-
-  private static String hash(AgentServiceBlockingStub stub, String vmId, String diskId) {
-    return stub.hashDisk(HashDiskRequest.newBuilder().setVmId(vmId).setDiskId(diskId).build())
-        .getSha256();
   }
 }
