@@ -17,14 +17,12 @@ import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.CertificateAuthority;
 import dev.haven.protocol.tls.TlsFiles;
-import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,14 +124,7 @@ class PointInTimeCopyTest {
       command.add(c);
     }
     try {
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectInput(new File("/dev/null"))
-              .start();
-      String output = new String(process.getInputStream().readAllBytes());
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(process.exitValue()).as("qemu-io: %s", output).isZero();
+      AgentCalls.run(command);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
