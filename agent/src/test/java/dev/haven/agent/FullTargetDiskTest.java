@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.haven.agent.disk.BlockDevice;
+import dev.haven.protocol.ListVmsRequest;
+import dev.haven.protocol.MaterializeMode;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.Vm;
 import io.grpc.Status;
@@ -97,6 +100,27 @@ class FullTargetDiskTest {
     assertThat(
             agents.agentB().getReplicationState(PointCalls.item("item-full")).getLastAppliedSeq())
         .isEqualTo(3);
+
+    // A copy of a point (a failover's or a drill's new VM) that runs out of room fails with the
+    // reason and leaves no half-made VM behind; with room again it succeeds.
+    int vmsBefore = agents.agentB().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount();
+    fill(filler, dataB, 1024 * 1024);
+    StatusRuntimeException noRoom =
+        catchThrowableOfType(
+            () -> PointCalls.materialize(agents, "item-full", "", MaterializeMode.NEW_COPY),
+            StatusRuntimeException.class);
+    assertThat(noRoom.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(agents.agentB().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount())
+        .as("no orphan VM")
+        .isEqualTo(vmsBefore);
+    try (Stream<Path> folders = Files.list(agents.dataB().resolve("vms"))) {
+      assertThat(folders.count()).isEqualTo(vmsBefore);
+    }
+    Files.delete(filler);
+    MaterializeRecoveryPointResponse copy =
+        PointCalls.materialize(agents, "item-full", "", MaterializeMode.NEW_COPY);
+    assertThat(copy.getDiskSha256List())
+        .containsExactly(Replicas.hashA(agents, vm.getId(), vm.getDisks(0).getId()));
   }
 
   private void assertUntouched(ReplicationState target, String replicaDisk, String before)

@@ -183,14 +183,25 @@ final class PointMaterializer {
                 replica.disks().stream().map(VmDisk::sizeBytes).toList(),
                 replica.networks(),
                 ""));
-    for (int i = 0; i < replica.disks().size(); i++) {
-      BlockDevice from = driver.device(replica.id(), replica.disks().get(i).id());
-      BlockDevice to = driver.device(copy.id(), copy.disks().get(i).id());
-      copyBlocks(from, to);
-      for (Path journal : journals.get(i)) {
-        UndoJournal.restore(journal, to);
+    try {
+      for (int i = 0; i < replica.disks().size(); i++) {
+        BlockDevice from = driver.device(replica.id(), replica.disks().get(i).id());
+        BlockDevice to = driver.device(copy.id(), copy.disks().get(i).id());
+        copyBlocks(from, to);
+        for (Path journal : journals.get(i)) {
+          UndoJournal.restore(journal, to);
+        }
+        to.flush();
       }
-      to.flush();
+    } catch (IOException | RuntimeException e) {
+      // A copy cut short (a full disk, most often) is no VM anyone can use: it goes, so that a
+      // failed failover or drill leaves no orphan behind and its retry starts clean.
+      try {
+        driver.delete(copy.id());
+      } catch (IOException | RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     }
     return copy;
   }
