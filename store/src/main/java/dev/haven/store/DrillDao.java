@@ -46,6 +46,9 @@ public interface DrillDao {
   @SqlQuery("SELECT " + COLUMNS + " FROM drill_reports WHERE job_id = :jobId")
   Optional<Drill> find(@Bind("jobId") String jobId);
 
+  @SqlQuery("SELECT " + COLUMNS + " FROM drill_reports WHERE cleanup_job_id = :jobId")
+  Optional<Drill> findByCleanupJob(@Bind("jobId") String jobId);
+
   /** The item's drills, oldest first. */
   @SqlQuery(
       "SELECT "

@@ -3,6 +3,8 @@ package dev.haven.activities.plans;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.haven.activities.agent.AgentScripts;
+import dev.haven.store.Drill;
+import dev.haven.store.DrillDao;
 import dev.haven.store.Ids;
 import dev.haven.store.Job;
 import dev.haven.store.JobDao;
@@ -41,6 +43,9 @@ public final class PlanActivitiesImpl implements PlanActivities {
   public static final String PRIMARY_TO_SECONDARY = "primary-to-secondary";
 
   public static final String SECONDARY_TO_PRIMARY = "secondary-to-primary";
+
+  /** The job type of a test failover, as the API spells it. */
+  static final String TEST_FAILOVER_JOB = "test-failover";
 
   /** The job type of a test failover's clean-up, as the API spells it. */
   static final String TEST_CLEANUP_JOB = "test-failover-cleanup";
@@ -248,20 +253,34 @@ public final class PlanActivitiesImpl implements PlanActivities {
     }
   }
 
+  /**
+   * How {@code job} ended and the recovery point the item stands on: for a test failover or its
+   * clean-up, the point the drill ran (the item's own point moves on underneath a drill).
+   */
   private JobEnded ended(String itemId, Job job) {
     return jdbi.withHandle(
         h -> {
           ProtectedItem item = h.attach(ProtectedItemDao.class).find(itemId).orElse(null);
+          DrillDao drills = h.attach(DrillDao.class);
+          Optional<Drill> drill =
+              job.type().equals(TEST_FAILOVER_JOB)
+                  ? drills.find(job.id())
+                  : job.type().equals(TEST_CLEANUP_JOB)
+                      ? drills.findByCleanupJob(job.id())
+                      : Optional.empty();
+          Long seq =
+              drill.isPresent()
+                  ? Long.valueOf(drill.get().pointSeq())
+                  : item == null ? null : item.lastAppliedSeq();
           String point = null;
           Long pointAt = null;
-          if (item != null && item.lastAppliedSeq() != null) {
-            long seq = item.lastAppliedSeq();
+          if (seq != null) {
             point = Ids.recoveryPoint(seq);
             pointAt =
                 h.attach(RecoveryPointDao.class)
                     .findBySeq(itemId, seq)
                     .map(p -> p.createdAt())
-                    .orElse(item.lastRecoveryPointAt());
+                    .orElse(item == null ? null : item.lastRecoveryPointAt());
           }
           return new JobEnded(
               job.id(), job.state(), job.error(), job.startedAt(), job.endedAt(), point, pointAt);
