@@ -127,6 +127,8 @@ class RecoveryPlanFailoverKindsTest {
       assertThat(drill.get("running").asBoolean()).isTrue();
       assertThat(drill.get("testVmId").asText()).isEqualTo(testVm);
       drillStart = Math.min(drillStart, drill.get("startedAtMillis").asLong());
+      JsonNode member = report.get("groups").get(drillVms.indexOf(vm)).get("members").get(0);
+      assertThat(member.get("recoveryPoint").asText()).isEqualTo(drill.get("pointId").asText());
       JsonNode testVmView = api.get("/vms/" + testVm);
       assertThat(testVmView.get("powerState").asText()).isEqualTo("on");
       // Nothing was written since protection: the point the drill runs is what the guest wrote.
@@ -178,6 +180,7 @@ class RecoveryPlanFailoverKindsTest {
       assertThat(drill.get("verdict").asText()).isEqualTo("passed");
       assertThat(drill.get("notes").asText()).isEqualTo("both tiers answered");
       assertThat(drill.get("cleanupJobId").asText()).isEqualTo(member.get("jobId").asText());
+      assertThat(member.get("recoveryPoint").asText()).isEqualTo(drill.get("pointId").asText());
       assertThat(drill.get("durationMillis").asLong()).isPositive();
       assertThat(api.raw("GET", "/vms/" + drill.get("testVmId").asText(), null).status())
           .isEqualTo(404);
