@@ -69,9 +69,9 @@ final class PlanTestFailovers {
               + planId
               + " is running: none of its VMs' items is in state "
               + testFailover
-              + " (run "
+              + " (its latest test run "
               + test.id()
-              + " ended "
+              + " is "
               + test.state()
               + ")");
     }
