@@ -12,7 +12,6 @@ import dev.haven.store.ProtectedItemDao;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.TestCleanupRequest;
-import io.temporal.client.WorkflowClient;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -29,12 +28,10 @@ public final class TestFailoverService {
   private static final Logger LOG = LoggerFactory.getLogger(TestFailoverService.class);
 
   private final Jdbi jdbi;
-  private final WorkflowClient workflows;
   private final WorkflowUpdates updates;
 
-  TestFailoverService(Jdbi jdbi, WorkflowClient workflows, WorkflowUpdates updates) {
+  TestFailoverService(Jdbi jdbi, WorkflowUpdates updates) {
     this.jdbi = jdbi;
-    this.workflows = workflows;
     this.updates = updates;
   }
 
