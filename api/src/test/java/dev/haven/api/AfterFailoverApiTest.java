@@ -2,6 +2,10 @@ package dev.haven.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.haven.store.Drill;
+import dev.haven.store.DrillDao;
 import dev.haven.store.Job;
 import dev.haven.store.JobDao;
 import dev.haven.workflows.model.ItemState;
@@ -188,9 +192,74 @@ class AfterFailoverApiTest {
     assertThat(job(reply.text("jobId")).type()).isEqualTo("test-failover-cleanup");
     assertThat(FakeProtectedItemWorkflow.OPERATIONS.get(itemId))
         .containsExactly("test-failover-cleanup:passed");
-    Http.Reply drills = H.http().get("/protected-items/" + itemId + "/drills");
-    assertThat(drills.status()).isEqualTo(200);
-    assertThat(drills.body()).contains("\"verdict\":\"passed\"").contains("\"pointId\":\"rp-4\"");
+  }
+
+  @Test
+  void R27_drillsAndTheRunningTestVmAreServedFromTheStoreWithoutTheWorkflow() throws Exception {
+    String itemId = item("r27-drills", ItemState.TEST_FAILOVER);
+    DrillDao drills = H.jdbi().onDemand(DrillDao.class);
+    drills.record(
+        new Drill(
+            "job-d1",
+            itemId,
+            "vm-t1",
+            "rp-3",
+            3,
+            1_700_000_000_000L,
+            1_700_000_060_000L,
+            60_000L,
+            "failed",
+            "no answer",
+            "job-c1"));
+    drills.record(
+        new Drill(
+            "job-d2",
+            itemId,
+            "vm-t2",
+            "rp-4",
+            4,
+            1_700_000_100_000L,
+            null,
+            null,
+            null,
+            null,
+            null));
+    // The store is all the API reads: the item's workflow knows none of these drills.
+    FakeProtectedItemWorkflow.STATES.remove(itemId);
+
+    Http.Reply reply = H.http().get("/protected-items/" + itemId + "/drills");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    JsonNode list = new ObjectMapper().readTree(reply.body());
+    assertThat(list).hasSize(2);
+    assertThat(list.get(0).get("jobId").asText()).isEqualTo("job-d1");
+    assertThat(list.get(0).get("verdict").asText()).isEqualTo("failed");
+    assertThat(list.get(0).get("durationMillis").asLong()).isEqualTo(60_000L);
+    assertThat(list.get(0).get("endedAt").asText()).isEqualTo("2023-11-14T22:14:20Z");
+    assertThat(list.get(0).get("running").asBoolean()).isFalse();
+    assertThat(list.get(1).get("pointId").asText()).isEqualTo("rp-4");
+    assertThat(list.get(1).get("running").asBoolean()).isTrue();
+    assertThat(list.get(1).get("endedAt").isNull()).isTrue();
+    Http.Reply item = H.http().get("/protected-items/" + itemId);
+    assertThat(item.text("testVmId")).isEqualTo("vm-t2");
+
+    // The clean-up's write ends the drill once; a retried write changes nothing.
+    Drill ended =
+        new Drill(
+            "job-d2",
+            itemId,
+            "vm-t2",
+            "rp-4",
+            4,
+            1_700_000_100_000L,
+            1_700_000_130_000L,
+            30_000L,
+            "passed",
+            null,
+            "job-c2");
+    assertThat(drills.record(ended)).isTrue();
+    assertThat(drills.record(ended)).isFalse();
+    assertThat(drills.forItem(itemId).get(1)).isEqualTo(ended);
   }
 
   @Test

@@ -68,7 +68,7 @@ final class StandaloneProcess implements AutoCloseable {
   }
 
   /** Ports that are free now: two single ones, then two pairs of adjacent ones for agents. */
-  private static int[] freePorts(int count) throws IOException {
+  static int[] freePorts(int count) throws IOException {
     int[] ports = new int[count];
     ports[0] = freePair(false);
     ports[1] = freePair(false);

@@ -1,5 +1,7 @@
 package dev.haven.activities.store;
 
+import dev.haven.store.Drill;
+import dev.haven.store.DrillDao;
 import dev.haven.store.Ids;
 import dev.haven.store.PairingDao;
 import dev.haven.store.PolicyDao;
@@ -33,6 +35,30 @@ public final class StoreActivitiesImpl implements StoreActivities {
   public StoreActivitiesImpl(Jdbi jdbi) {
     this.jdbi = jdbi;
     this.jobs = new JobProjections(jdbi);
+  }
+
+  @Override
+  public Ack recordDrill(DrillRecord r) {
+    Drill drill =
+        new Drill(
+            r.jobId(),
+            r.itemId(),
+            r.testVmId(),
+            r.pointId(),
+            r.pointSeq(),
+            r.startedAtMillis(),
+            r.endedAtMillis(),
+            r.durationMillis(),
+            r.verdict(),
+            r.notes(),
+            r.cleanupJobId());
+    return jdbi.inTransaction(
+        h -> {
+          if (h.attach(ProtectedItemDao.class).find(r.itemId()).isEmpty()) {
+            return new Ack(false);
+          }
+          return new Ack(h.attach(DrillDao.class).record(drill));
+        });
   }
 
   @Override

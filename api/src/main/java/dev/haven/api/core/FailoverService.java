@@ -56,7 +56,7 @@ public final class FailoverService {
     this.workflows = workflows;
     this.updates = new WorkflowUpdates(workflows, calls);
     this.after = new AfterFailoverService(jdbi, updates);
-    this.tests = new TestFailoverService(jdbi, workflows, updates);
+    this.tests = new TestFailoverService(jdbi, updates);
     this.reverse = new ReverseReplicationService(jdbi, workflows);
   }
 

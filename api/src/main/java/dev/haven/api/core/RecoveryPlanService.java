@@ -35,6 +35,12 @@ public final class RecoveryPlanService {
   /** The job type of a plan run. */
   public static final String RUN_JOB = "recovery-plan-failover";
 
+  /** The job type of a run that cleans up a plan's test failover (R27). */
+  public static final String CLEANUP_JOB = "recovery-plan-test-cleanup";
+
+  /** The longest notes an operator may leave on a drill, as for one item's clean-up. */
+  static final int MAX_NOTES = 2000;
+
   static final Set<String> TYPES = Set.of("planned", "unplanned", "test");
   static final Set<String> DIRECTIONS = Set.of("primary-to-secondary", "secondary-to-primary");
   static final Set<String> RUN_ENDS = Set.of("succeeded", "failed", "cancelled");
@@ -141,9 +147,55 @@ public final class RecoveryPlanService {
               + point
               + "' is neither");
     }
+    return startRun(planId, type, direction, point, null, null, null);
+  }
+
+  /**
+   * Cleans up the plan's test failover (R27): a run of type {@code test-cleanup} that cleans every
+   * member's test VM up in reverse group order, keeping {@code verdict} and {@code notes} in each
+   * member's drill report. 409 when no test failover of the plan runs, or when it was cleaned up
+   * already.
+   */
+  public PlanJson.Accepted testFailoverCleanup(String planId, PlanJson.TestCleanup body) {
+    String verdict = body == null ? null : body.verdict();
+    String notes = body == null ? null : body.notes();
+    if (verdict != null && !verdict.equals("passed") && !verdict.equals("failed")) {
+      throw ApiException.badRequest(
+          "verdict", "verdict must be passed or failed, not '" + verdict + "'");
+    }
+    if (notes != null && notes.length() > MAX_NOTES) {
+      throw ApiException.badRequest(
+          "notes", "notes hold at most " + MAX_NOTES + " characters, not " + notes.length());
+    }
+    List<String> vms = vmsOf(find(planId));
+    PlanRun drill = jdbi.withHandle(h -> PlanTestFailovers.runToCleanUp(h, planId, vms));
+    return startRun(
+        planId,
+        PlanRunInput.TEST_CLEANUP,
+        drill.direction(),
+        drill.recoveryPoint(),
+        verdict,
+        notes,
+        drill.id());
+  }
+
+  /**
+   * Makes the run's job and row, then starts its workflow; when the workflow cannot start, both go
+   * again. {@code testRunId}, for a clean-up, is the test run it cleans up, which must still be the
+   * plan's latest test run when the row is written.
+   */
+  private PlanJson.Accepted startRun(
+      String planId,
+      String type,
+      String direction,
+      String point,
+      String verdict,
+      String notes,
+      String testRunId) {
     String runId = Ids.next("run");
     String jobId = Ids.next("job");
     String workflowId = RecoveryPlanWorkflow.workflowId(runId);
+    String jobType = PlanRunInput.TEST_CLEANUP.equals(type) ? CLEANUP_JOB : RUN_JOB;
     PlanRunInput input =
         jdbi.inTransaction(
             h -> {
@@ -156,10 +208,17 @@ public final class RecoveryPlanService {
                 throw ApiException.conflict(
                     "recovery plan " + planId + " has a run that has not ended; one run at a time");
               }
+              if (testRunId != null
+                  && !PlanTestFailovers.runToCleanUp(h, planId, vmsOf(plan))
+                      .id()
+                      .equals(testRunId)) {
+                throw ApiException.conflict(
+                    "recovery plan " + planId + " ran another test failover meanwhile; try again");
+              }
               long now = System.currentTimeMillis();
               h.attach(JobDao.class)
                   .insert(
-                      new Job(jobId, RUN_JOB, null, "queued", now, null, null, workflowId, null));
+                      new Job(jobId, jobType, null, "queued", now, null, null, workflowId, null));
               plans.insertRun(
                   new PlanRun(
                       runId,
@@ -180,7 +239,9 @@ public final class RecoveryPlanService {
                   type,
                   direction,
                   point,
-                  PlanSnapshots.of(h, plan, read(plan.body())));
+                  PlanSnapshots.of(h, plan, read(plan.body())),
+                  verdict,
+                  notes);
             });
     try {
       RecoveryPlanWorkflow run =
@@ -286,6 +347,11 @@ public final class RecoveryPlanService {
   private RecoveryPlan find(String id) {
     return jdbi.withExtension(RecoveryPlanDao.class, d -> d.find(id))
         .orElseThrow(() -> ApiException.notFound("recovery plan", id, null));
+  }
+
+  /** Every VM of the plan, in group order. */
+  private List<String> vmsOf(RecoveryPlan stored) {
+    return read(stored.body()).groups().stream().flatMap(g -> g.vms().stream()).toList();
   }
 
   private PlanJson.View view(RecoveryPlan stored) {

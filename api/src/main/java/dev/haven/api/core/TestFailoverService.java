@@ -1,18 +1,17 @@
 package dev.haven.api.core;
 
 import dev.haven.api.error.ApiException;
+import dev.haven.api.json.DrillJson;
 import dev.haven.api.json.ItemJson;
+import dev.haven.store.DrillDao;
 import dev.haven.store.Ids;
 import dev.haven.store.Job;
 import dev.haven.store.JobDao;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.workflows.model.ItemState;
-import dev.haven.workflows.protection.DrillReport;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.TestCleanupRequest;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowNotFoundException;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -20,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The clean-up of a test failover (R27), a job the item's workflow runs after accepting its Update,
- * and the drill reports that the workflow keeps (point, start, duration, the operator's verdict).
+ * and the drill reports that the workflow writes into the store (point, start, duration, the
+ * operator's verdict).
  */
 public final class TestFailoverService {
   public static final String CLEANUP_JOB = "test-failover-cleanup";
@@ -28,12 +28,10 @@ public final class TestFailoverService {
   private static final Logger LOG = LoggerFactory.getLogger(TestFailoverService.class);
 
   private final Jdbi jdbi;
-  private final WorkflowClient workflows;
   private final WorkflowUpdates updates;
 
-  TestFailoverService(Jdbi jdbi, WorkflowClient workflows, WorkflowUpdates updates) {
+  TestFailoverService(Jdbi jdbi, WorkflowUpdates updates) {
     this.jdbi = jdbi;
-    this.workflows = workflows;
     this.updates = updates;
   }
 
@@ -76,17 +74,15 @@ public final class TestFailoverService {
     return new ItemJson.Accepted(jobId, null);
   }
 
-  /** The item's drills, oldest first, as its workflow reports them. */
-  public List<DrillReport> drills(String itemId) {
+  /**
+   * The item's drills, oldest first, from the store: the item's workflow writes each one when its
+   * test VM runs and again when it is cleaned up, so they outlive the workflow and the API.
+   */
+  public List<DrillJson> drills(String itemId) {
     requireItem(itemId);
-    try {
-      return workflows
-          .newWorkflowStub(ProtectedItemWorkflow.class, ProtectedItemWorkflow.workflowId(itemId))
-          .drills();
-    } catch (WorkflowNotFoundException e) {
-      throw ApiException.unavailable(
-          "the item's workflow is not running; its drill reports cannot be read now");
-    }
+    return jdbi.withExtension(DrillDao.class, d -> d.forItem(itemId)).stream()
+        .map(DrillJson::of)
+        .toList();
   }
 
   private ProtectedItem requireItem(String itemId) {

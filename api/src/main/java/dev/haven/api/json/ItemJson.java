@@ -111,6 +111,31 @@ public final class ItemJson {
           errorType(item.lastError()));
     }
 
+    /** This view with {@code testVm}, the VM of the test failover that runs now (R27). */
+    public View withTestVmId(String testVm) {
+      return new View(
+          id,
+          vmId,
+          pairingId,
+          sourceHostId,
+          targetHostId,
+          replicaVmId,
+          testVm,
+          state,
+          health,
+          rpoSeconds,
+          lastRecoveryPoint,
+          lastRecoveryPointId,
+          lastAppliedSeq,
+          pendingBytes,
+          lastError,
+          activeSiteId,
+          workflowId,
+          createdAt,
+          updatedAt,
+          lastErrorType);
+    }
+
     /**
      * R14's error class of {@code lastError}, which the workflow writes as {@code Type: message}:
      * one of {@link ErrorType}'s names, or null when the error carries none.

@@ -38,6 +38,13 @@ public final class PlanJson {
   /** The answer to an accepted run: its job and its report's id. */
   public record Accepted(String jobId, String runId) {}
 
+  /**
+   * {@code POST /recovery-plans/{id}/test-failover-cleanup}: the operator's verdict on the drill
+   * ({@code passed} or {@code failed}) and notes, both optional, kept in every member's drill
+   * report (R27).
+   */
+  public record TestCleanup(String verdict, String notes) {}
+
   /** {@code POST /recovery-plans/{id}/runs/{runId}/resume}. */
   public record Resume(String stepId) {}
 

@@ -4,11 +4,13 @@ import dev.haven.api.core.FailoverService;
 import dev.haven.api.core.LifecycleService;
 import dev.haven.api.core.ProtectionService;
 import dev.haven.api.error.ApiException;
+import dev.haven.api.json.DrillJson;
 import dev.haven.api.json.ItemJson;
+import dev.haven.store.DrillDao;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.store.RecoveryPointDao;
-import dev.haven.workflows.protection.DrillReport;
+import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverView;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -183,15 +185,27 @@ public class ProtectedItemResource {
     return failover.current(id);
   }
 
-  /** The item's test failovers (R27), oldest first; a running one comes last. */
+  /**
+   * The item's test failovers (R27), oldest first, from the store, so that they outlive the item's
+   * workflow and the API; a running one comes last.
+   */
   @GET
   @Path("/{id}/drills")
-  public List<DrillReport> drills(@PathParam("id") String id) {
+  public List<DrillJson> drills(@PathParam("id") String id) {
     return failover.tests().drills(id);
   }
 
   private static ItemJson.View view(Handle h, ProtectedItem item, long now) {
-    return ItemJson.View.of(
-        item, h.attach(RecoveryPointDao.class).newest(item.id()).orElse(null), now);
+    ItemJson.View view =
+        ItemJson.View.of(
+            item, h.attach(RecoveryPointDao.class).newest(item.id()).orElse(null), now);
+    if (!item.state().equals(ItemState.TEST_FAILOVER.apiName())) {
+      return view;
+    }
+    // The test VM is the running drill's, which the store keeps (R27).
+    return h.attach(DrillDao.class).runningForItem(item.id()).stream()
+        .findFirst()
+        .map(d -> view.withTestVmId(d.testVmId()))
+        .orElse(view);
   }
 }

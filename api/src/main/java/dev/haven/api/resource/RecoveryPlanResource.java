@@ -65,6 +65,16 @@ public class RecoveryPlanResource {
     return Response.accepted(plans.failover(id, body)).build();
   }
 
+  /**
+   * Cleans up the plan's test failover (R27): {@code {verdict, notes}} (optional) → 202 {@code
+   * {jobId, runId}}; every member's test VM goes, in reverse group order.
+   */
+  @POST
+  @Path("/{id}/test-failover-cleanup")
+  public Response testFailoverCleanup(@PathParam("id") String id, PlanJson.TestCleanup body) {
+    return Response.accepted(plans.testFailoverCleanup(id, body)).build();
+  }
+
   @GET
   @Path("/{id}/runs")
   public List<PlanJson.RunSummary> runs(@PathParam("id") String id) {

@@ -113,6 +113,15 @@ public final class PlanFleet {
     QemuIo.writeRandomBlocks(nbd(vmId), models.get(vmId), random, blocks);
   }
 
+  /**
+   * Writes more blocks into VM {@code vmId}'s workload where it runs now, VM {@code runningVmId}
+   * (after a failover, the VM at the other site), keeping one model of the workload's disk.
+   */
+  public void writeAt(String vmId, String runningVmId, int blocks)
+      throws IOException, InterruptedException {
+    QemuIo.writeRandomBlocks(nbd(runningVmId), models.get(vmId), random, blocks);
+  }
+
   /** Waits until every item of {@code vmIds} satisfies {@code done}. */
   public void awaitItems(
       List<String> vmIds, Predicate<JsonNode> done, String what, Duration timeout)
@@ -165,6 +174,14 @@ public final class PlanFleet {
 
   public String primaryHostId() {
     return primaryHostId;
+  }
+
+  public String primarySiteId() {
+    return primarySiteId;
+  }
+
+  public String secondarySiteId() {
+    return secondarySiteId;
   }
 
   /** Polls a plan run's report until its state ends or {@code done} holds. */

@@ -26,6 +26,7 @@ import picocli.CommandLine.ParentCommand;
       PlansCommand.Show.class,
       PlansCommand.Submit.class,
       PlansCommand.Failover.class,
+      PlansCommand.TestCleanup.class,
       PlansCommand.Report.class,
       PlansCommand.Resume.class,
       PlansCommand.Cancel.class,
@@ -131,6 +132,32 @@ public final class PlansCommand implements Runnable {
       body.put("direction", direction);
       body.put("recoveryPoint", recoveryPoint);
       return api.post("/recovery-plans/" + planId + "/failover", body);
+    }
+  }
+
+  @Command(
+      name = "test-cleanup",
+      description = "Clean up a plan's test failover: answers the clean-up run's job and run ids.")
+  static final class TestCleanup extends Verb {
+    @Parameters(index = "0", description = "plan id")
+    String planId;
+
+    @Option(names = "--verdict", description = "the drill's verdict: passed or failed")
+    String verdict;
+
+    @Option(names = "--notes", description = "notes kept in every member's drill report")
+    String notes;
+
+    @Override
+    JsonNode call(HavenApiClient api) {
+      Map<String, String> body = new LinkedHashMap<>();
+      if (verdict != null) {
+        body.put("verdict", verdict);
+      }
+      if (notes != null) {
+        body.put("notes", notes);
+      }
+      return api.post("/recovery-plans/" + planId + "/test-failover-cleanup", body);
     }
   }
 

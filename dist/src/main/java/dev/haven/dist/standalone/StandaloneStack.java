@@ -25,6 +25,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ public final class StandaloneStack implements AutoCloseable {
   public static final List<String> SITES = List.of("primary", "secondary");
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final Map<String, AgentServer> agents = new HashMap<>();
   private final PrintStream out;
 
   private StandaloneStack(PrintStream out) {
@@ -79,6 +81,7 @@ public final class StandaloneStack implements AutoCloseable {
       String site = SITES.get(i);
       AgentServer agent = startAgent(layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i));
       started.push(agent);
+      agents.put(site, agent);
       out.printf(
           "Agent      %-9s gRPC %s (mutual TLS), NBD %s, data %s%n",
           site, agent.grpcAddress(), agent.nbdAddress(), layout.agentDir(site));
@@ -166,6 +169,18 @@ public final class StandaloneStack implements AutoCloseable {
 
   private static String bindHostName(String bind) {
     return bind.equals("0.0.0.0") ? CertificateAuthority.localHostName() : bind;
+  }
+
+  /**
+   * Stops the agent of {@code site} as a host that goes down (its gRPC and NBD servers close) while
+   * the rest of the stack runs on: tests fail over with the source gone this way.
+   */
+  public void stopAgent(String site) {
+    AgentServer agent = agents.remove(site);
+    if (agent != null) {
+      started.remove(agent);
+      agent.close();
+    }
   }
 
   @Override

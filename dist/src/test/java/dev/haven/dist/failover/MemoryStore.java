@@ -14,6 +14,13 @@ final class MemoryStore implements StoreActivities {
   final List<JobStepUpdate> steps = new CopyOnWriteArrayList<>();
   final List<JobStateUpdate> jobs = new CopyOnWriteArrayList<>();
   final List<DirectionUpdate> directions = new CopyOnWriteArrayList<>();
+  final List<DrillRecord> drills = new CopyOnWriteArrayList<>();
+
+  @Override
+  public Ack recordDrill(DrillRecord drill) {
+    drills.add(drill);
+    return new Ack(true);
+  }
 
   @Override
   public Ack recordDirection(DirectionUpdate update) {

@@ -95,6 +95,13 @@ class TestFailoverRealAgentsTest {
       assertThat(report.cleanupJobId()).isEqualTo("job-clean");
       assertThat(report.durationMillis()).isPositive();
       assertThat(report.startedAtMillis()).isEqualTo(drill.startedAtMillis());
+      // The drill went to the store twice: when its VM ran, and ended by its clean-up.
+      assertThat(rig.store.drills).hasSize(2);
+      assertThat(rig.store.drills.get(0).endedAtMillis()).isNull();
+      assertThat(rig.store.drills.get(0).testVmId()).isEqualTo(drill.testVmId());
+      assertThat(rig.store.drills.get(1).verdict()).isEqualTo("passed");
+      assertThat(rig.store.drills.get(1).durationMillis()).isEqualTo(report.durationMillis());
+      assertThat(rig.store.drills.get(1).cleanupJobId()).isEqualTo("job-clean");
 
       // Protection was never interrupted: the next cycle lands as before.
       RealAgentsRig.write(vm, guest, random, 10);

@@ -103,5 +103,32 @@ public interface StoreActivities {
 
   /** Records the item's new direction; an unknown item is acknowledged as not recorded. */
   Ack recordDirection(DirectionUpdate update);
+
   // --- end reverse replication (R25) ---
+
+  // --- drill reports (R27) ---
+  /**
+   * The report of one test failover, keyed by the job that started it: written when the test VM
+   * runs ({@code endedAtMillis} null) and again when its clean-up ends, with the duration and the
+   * operator's verdict and notes.
+   */
+  record DrillRecord(
+      String jobId,
+      String itemId,
+      String testVmId,
+      String pointId,
+      long pointSeq,
+      long startedAtMillis,
+      Long endedAtMillis,
+      Long durationMillis,
+      String verdict,
+      String notes,
+      String cleanupJobId) {}
+
+  /**
+   * Records a drill; a drill that ended keeps its first end, so a retried write changes nothing. An
+   * unknown item is acknowledged as not recorded.
+   */
+  Ack recordDrill(DrillRecord drill);
+  // --- end drill reports (R27) ---
 }

@@ -3,16 +3,17 @@ package dev.haven.workflows.plans;
 import dev.haven.workflows.plans.PlanActivities.AwaitJobInput;
 import dev.haven.workflows.plans.PlanActivities.FailoverStarted;
 import dev.haven.workflows.plans.PlanActivities.JobEnded;
+import dev.haven.workflows.plans.PlanActivities.StartCleanupInput;
 import dev.haven.workflows.plans.PlanActivities.StartFailoverInput;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 
 /**
- * Starts one item's failover and follows its job. The job is followed by polling its row in the
- * store from a heartbeating activity rather than by a signal from the item's workflow: the item's
- * workflow already projects every job into the store, so nothing in it has to know about plans, and
- * a poll survives a restart of either workflow.
+ * Starts one item's failover (or the clean-up of its test failover) and follows its job. The job is
+ * followed by polling its row in the store from a heartbeating activity rather than by a signal
+ * from the item's workflow: the item's workflow already projects every job into the store, so
+ * nothing in it has to know about plans, and a poll survives a restart of either workflow.
  */
 public class MemberFailoverWorkflowImpl implements MemberFailoverWorkflow {
 
@@ -23,9 +24,13 @@ public class MemberFailoverWorkflowImpl implements MemberFailoverWorkflow {
     FailoverStarted started = null;
     try {
       started =
-          activities.starter.startFailover(
-              new StartFailoverInput(
-                  in.runId(), in.itemId(), in.jobId(), in.type(), in.recoveryPoint()));
+          PlanRunInput.TEST_CLEANUP.equals(in.type())
+              ? activities.starter.startTestCleanup(
+                  new StartCleanupInput(
+                      in.runId(), in.itemId(), in.jobId(), in.verdict(), in.notes()))
+              : activities.starter.startFailover(
+                  new StartFailoverInput(
+                      in.runId(), in.itemId(), in.jobId(), in.type(), in.recoveryPoint()));
       JobEnded ended = activities.follower.awaitJob(new AwaitJobInput(in.itemId(), in.jobId()));
       long failoverStart = started.startedAtMillis();
       long end =

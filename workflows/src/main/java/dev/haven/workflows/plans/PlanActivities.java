@@ -25,6 +25,12 @@ public interface PlanActivities {
   MembersResolved resolveMembers(ResolveInput input);
 
   /**
+   * As {@link #resolveMembers}, for a clean-up run (R27): a VM whose item runs no test failover has
+   * no target, and its {@code skipReason} says so.
+   */
+  MembersResolved resolveTestFailovers(ResolveInput input);
+
+  /**
    * Start item {@code itemId}'s failover under job {@code jobId}: the activity creates the job row
    * if it is missing and sends the workflow's {@code failover} Update. A retry after the Update
    * went through finds the job moving and answers as the first call did.
@@ -35,6 +41,17 @@ public interface PlanActivities {
   record FailoverStarted(String jobId, long startedAtMillis) {}
 
   FailoverStarted startFailover(StartFailoverInput input);
+
+  /**
+   * Start the clean-up of item {@code itemId}'s test failover under job {@code jobId}, keeping the
+   * operator's {@code verdict} and {@code notes} in the drill's report: the activity creates the
+   * job row if it is missing and sends the workflow's {@code testFailoverCleanup} Update. A retry
+   * after the Update went through finds the job moving and answers as the first call did.
+   */
+  record StartCleanupInput(
+      String runId, String itemId, String jobId, String verdict, String notes) {}
+
+  FailoverStarted startTestCleanup(StartCleanupInput input);
 
   /** Follow job {@code jobId} of item {@code itemId} until it ends. */
   record AwaitJobInput(String itemId, String jobId) {}

@@ -1,10 +1,7 @@
 package dev.haven.workflows.plans;
 
-import dev.haven.workflows.activities.StoreActivities.JobStateUpdate;
-import dev.haven.workflows.activities.StoreActivities.JobStepUpdate;
 import dev.haven.workflows.plans.PlanActivities.MemberTarget;
 import dev.haven.workflows.plans.PlanActivities.ResolveInput;
-import dev.haven.workflows.plans.PlanActivities.RunRecord;
 import dev.haven.workflows.plans.PlanActivities.ScriptInput;
 import dev.haven.workflows.plans.PlanActivities.ScriptRan;
 import io.temporal.failure.ActivityFailure;
@@ -26,30 +23,26 @@ import org.slf4j.Logger;
 /**
  * Runs the groups of a plan in order. A failed member or an action that fails under policy {@code
  * abort} stops the plan before anything after it starts; what did not run is reported {@code
- * skipped}. The report is projected into the store after every step and, while members fail over,
- * at most every {@link #PROJECT_EVERY_MILLIS}, so that a plan of many VMs keeps a small history.
+ * skipped}. The report is kept and projected into the store by {@link PlanRunProjection}, after
+ * every step and, while members fail over, at most every {@link
+ * PlanRunProjection#PROJECT_EVERY_MILLIS}, so that a plan of many VMs keeps a small history.
+ *
+ * <p>A clean-up run ({@link PlanRunInput#TEST_CLEANUP}) runs the groups in reverse order, without
+ * their actions, which belong to a failover: each member's test failover is cleaned up instead.
  */
 public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
-  /** The shortest time between two projections of the report while members fail over. */
-  static final long PROJECT_EVERY_MILLIS = 2_000;
 
   private static final Logger LOG = Workflow.getLogger(RecoveryPlanWorkflowImpl.class);
 
   private final PlanRunActivities activities = new PlanRunActivities();
   private final Set<String> released = new HashSet<>();
   private PlanRunInput input;
-  private final List<GroupReport> groups = new ArrayList<>();
-  private String state = "queued";
-  private Long startedAt;
-  private Long endedAt;
-  private String error;
-  private int warnings;
-  private long lastProjection;
+  private PlanRunProjection run;
 
   @Override
   public PlanRunResult run(PlanRunInput in) {
     input = in;
-    startedAt = Workflow.currentTimeMillis();
+    List<GroupReport> groups = new ArrayList<>();
     for (PlanGroup g : in.plan().groups()) {
       groups.add(
           new GroupReport(
@@ -57,36 +50,49 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
               "pending",
               null,
               null,
-              g.pre().stream().map(a -> ActionReport.pending(a, "pre")).toList(),
+              in.cleansUp()
+                  ? List.of()
+                  : g.pre().stream().map(a -> ActionReport.pending(a, "pre")).toList(),
               g.vms().stream().map(MemberReport::pending).toList(),
-              g.post().stream().map(a -> ActionReport.pending(a, "post")).toList()));
+              in.cleansUp()
+                  ? List.of()
+                  : g.post().stream().map(a -> ActionReport.pending(a, "post")).toList()));
     }
-    moveTo("running");
+    run = new PlanRunProjection(activities, in, groups);
+    run.moveTo("running");
     try {
       Map<String, MemberTarget> targets = new HashMap<>();
       List<String> vms = new ArrayList<>();
       in.plan().groups().forEach(g -> vms.addAll(g.vms()));
-      activities
-          .plans
-          .resolveMembers(new ResolveInput(in.direction(), vms))
+      ResolveInput resolve = new ResolveInput(in.direction(), vms);
+      (in.cleansUp()
+              ? activities.plans.resolveTestFailovers(resolve)
+              : activities.plans.resolveMembers(resolve))
           .members()
           .forEach(t -> targets.put(t.vmId(), t));
-      for (int i = 0; i < groups.size(); i++) {
-        runGroup(i, targets);
+      if (in.cleansUp()) {
+        for (int i = run.groupCount() - 1; i >= 0; i--) {
+          runGroup(i, targets);
+        }
+      } else {
+        for (int i = 0; i < run.groupCount(); i++) {
+          runGroup(i, targets);
+        }
       }
-      finish("succeeded", null);
+      run.finish("succeeded", null);
     } catch (PlanStopped | CanceledFailure | ActivityFailure e) {
       if (cancelRequested()) {
         // The projections must still run: a detached scope is not cancelled with the workflow.
-        Workflow.newDetachedCancellationScope(() -> finish("cancelled", "cancelled by an operator"))
+        Workflow.newDetachedCancellationScope(
+                () -> run.finish("cancelled", "cancelled by an operator"))
             .run();
       } else if (e instanceof CanceledFailure) {
         throw e;
       } else {
-        finish("failed", e instanceof PlanStopped ? e.getMessage() : PlanErrors.reason(e));
+        run.finish("failed", e instanceof PlanStopped ? e.getMessage() : PlanErrors.reason(e));
       }
     }
-    return new PlanRunResult(in.runId(), state, report());
+    return new PlanRunResult(in.runId(), run.state(), run.report());
   }
 
   @Override
@@ -96,43 +102,31 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
 
   @Override
   public PlanRunReport report() {
-    PlanSpec plan = input == null ? null : input.plan();
-    return new PlanRunReport(
-        input == null ? null : input.runId(),
-        plan == null ? null : plan.planId(),
-        plan == null ? null : plan.name(),
-        input == null ? null : input.jobId(),
-        input == null ? null : input.type(),
-        input == null ? null : input.direction(),
-        input == null ? null : input.recoveryPoint(),
-        state,
-        startedAt,
-        endedAt,
-        error,
-        warnings,
-        List.copyOf(groups));
+    return run == null ? PlanRunProjection.empty() : run.report();
   }
 
   private void runGroup(int index, Map<String, MemberTarget> targets) {
     PlanGroup group = input.plan().groups().get(index);
-    String step = "group-" + (index + 1) + "-" + group.name();
-    recordStep(step, "running", null);
-    setGroup(index, "running");
+    String step = run.step(index);
+    run.recordStep(step, "running", null);
+    run.setGroup(index, "running");
     try {
-      for (int a = 0; a < group.pre().size(); a++) {
+      int pre = input.cleansUp() ? 0 : group.pre().size();
+      for (int a = 0; a < pre; a++) {
         runAction(index, true, a);
       }
       failOver(index, targets);
-      for (int a = 0; a < group.post().size(); a++) {
+      int post = input.cleansUp() ? 0 : group.post().size();
+      for (int a = 0; a < post; a++) {
         runAction(index, false, a);
       }
     } catch (PlanStopped stopped) {
-      setGroup(index, "failed");
-      recordStep(step, "failed", stopped.getMessage());
+      run.setGroup(index, "failed");
+      run.recordStep(step, "failed", stopped.getMessage());
       throw stopped;
     }
-    setGroup(index, "succeeded");
-    recordStep(step, "succeeded", null);
+    run.setGroup(index, "succeeded");
+    run.recordStep(step, "succeeded", null);
   }
 
   private void runAction(int groupIndex, boolean pre, int actionIndex) {
@@ -141,16 +135,16 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
     String where =
         (pre ? "pre" : "post") + " action '" + action.id() + "' of group '" + group.name() + "'";
     if (PlanAction.MANUAL.equals(action.kind())) {
-      setAction(groupIndex, pre, actionIndex, r -> r.started("waiting", now()));
-      moveTo("waiting");
+      run.setAction(groupIndex, pre, actionIndex, r -> r.started("waiting", now()));
+      run.moveTo("waiting");
       Workflow.await(() -> released.contains(action.id()));
-      setAction(
+      run.setAction(
           groupIndex, pre, actionIndex, r -> r.ended("succeeded", null, null, false, now(), null));
-      moveTo("running");
+      run.moveTo("running");
       return;
     }
-    setAction(groupIndex, pre, actionIndex, r -> r.started("running", now()));
-    project();
+    run.setAction(groupIndex, pre, actionIndex, r -> r.started("running", now()));
+    run.project();
     String failure;
     ScriptRan ran = null;
     try {
@@ -179,16 +173,16 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
     boolean truncated = ran != null && ran.outputTruncated();
     String result = failure == null ? "succeeded" : action.aborts() ? "failed" : "warned";
     String reason = failure;
-    setAction(
+    run.setAction(
         groupIndex, pre, actionIndex, r -> r.ended(result, exit, output, truncated, now(), reason));
     if (failure != null && action.aborts()) {
       throw new PlanStopped(where + " failed: " + failure);
     }
     if (failure != null) {
-      warnings++;
+      run.warned();
       LOG.warn("{} failed, the plan goes on (policy warn): {}", where, failure);
     }
-    project();
+    run.project();
   }
 
   /** Fails the group's members over, at most {@link #MAX_PARALLEL} child workflows at once. */
@@ -200,14 +194,14 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
       MemberTarget target = targets.get(vm);
       if (target == null || target.itemId() == null) {
         String why = target == null ? "the VM is not protected" : target.skipReason();
-        setMember(groupIndex, m, r -> r.with("skipped", null, null, why));
+        run.setMember(groupIndex, m, r -> r.with("skipped", null, null, why));
         continue;
       }
       while (inFlight.size() >= MAX_PARALLEL) {
         collect(groupIndex, inFlight);
       }
       String jobId = "job-" + Workflow.randomUUID().toString().replace("-", "").substring(0, 20);
-      setMember(groupIndex, m, r -> r.with("running", target.itemId(), jobId, null));
+      run.setMember(groupIndex, m, r -> r.with("running", target.itemId(), jobId, null));
       MemberFailoverWorkflow child =
           Workflow.newChildWorkflowStub(
               MemberFailoverWorkflow.class,
@@ -219,14 +213,21 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
           Async.function(
               child::run,
               new MemberFailoverInput(
-                  input.runId(), vm, target.itemId(), jobId, input.type(), input.recoveryPoint())));
+                  input.runId(),
+                  vm,
+                  target.itemId(),
+                  jobId,
+                  input.type(),
+                  input.recoveryPoint(),
+                  input.verdict(),
+                  input.notes())));
     }
-    project();
+    run.project();
     while (!inFlight.isEmpty()) {
       collect(groupIndex, inFlight);
     }
     List<String> failed = new ArrayList<>();
-    for (MemberReport member : groups.get(groupIndex).members()) {
+    for (MemberReport member : run.group(groupIndex).members()) {
       if (member.state().equals("failed") || member.state().equals("cancelled")) {
         failed.add(member.vmId() + ": " + member.error());
       }
@@ -236,7 +237,7 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
           failed.size()
               + " VM(s) of group '"
               + group.name()
-              + "' did not fail over: "
+              + (input.cleansUp() ? "' were not cleaned up: " : "' did not fail over: ")
               + String.join("; ", failed));
     }
   }
@@ -256,139 +257,15 @@ public class RecoveryPlanWorkflowImpl implements RecoveryPlanWorkflow {
       RuntimeException failure = promise.getFailure();
       if (failure == null) {
         MemberReport outcome = promise.get();
-        setMember(groupIndex, m, r -> outcome);
+        run.setMember(groupIndex, m, r -> outcome);
       } else {
-        setMember(
+        run.setMember(
             groupIndex,
             m,
             r -> r.with("failed", r.itemId(), r.jobId(), PlanErrors.reason(failure)));
       }
     }
-    if (now() - lastProjection >= PROJECT_EVERY_MILLIS) {
-      project();
-    }
-  }
-
-  private void finish(String end, String why) {
-    endedAt = now();
-    error = why;
-    String left = end.equals("cancelled") ? "cancelled" : "skipped";
-    for (int g = 0; g < groups.size(); g++) {
-      GroupReport group = groups.get(g);
-      if (group.state().equals("running")) {
-        // A group cut short by a cancel: its job step ends with it.
-        String step = "group-" + (g + 1) + "-" + group.name();
-        recordStep(step, end.equals("cancelled") ? "cancelled" : "failed", why);
-      }
-      groups.set(
-          g,
-          new GroupReport(
-              group.name(),
-              unfinished(group.state()) ? left : group.state(),
-              group.startedAt(),
-              unfinished(group.state()) && group.startedAt() != null ? endedAt : group.endedAt(),
-              group.pre().stream().map(a -> close(a, left)).toList(),
-              group.members().stream().map(r -> unfinished(r.state()) ? left(r, left) : r).toList(),
-              group.post().stream().map(a -> close(a, left)).toList()));
-    }
-    moveTo(end);
-  }
-
-  /**
-   * A member the run did not see to its end. One whose failover had started keeps going: the item's
-   * saga is not cut short, and the report says where to follow it.
-   */
-  private static MemberReport left(MemberReport member, String left) {
-    String why =
-        member.state().equals("running")
-            ? "the run ended while this failover ran; job "
-                + member.jobId()
-                + " finishes on its own"
-            : member.error();
-    return member.with(left, member.itemId(), member.jobId(), why);
-  }
-
-  private ActionReport close(ActionReport action, String left) {
-    return unfinished(action.state())
-        ? action.ended(
-            left, action.exitCode(), action.output(), action.outputTruncated(), endedAt, null)
-        : action;
-  }
-
-  private static boolean unfinished(String state) {
-    return state.equals("pending") || state.equals("running") || state.equals("waiting");
-  }
-
-  /** The run's (and its job's) state changed: both are projected. */
-  private void moveTo(String next) {
-    state = next;
-    activities.store.recordJobState(new JobStateUpdate(input.jobId(), next, now(), error));
-    project();
-  }
-
-  private void project() {
-    lastProjection = now();
-    boolean ended =
-        state.equals("succeeded") || state.equals("failed") || state.equals("cancelled");
-    activities.plans.recordRun(
-        new RunRecord(input.runId(), state, ended ? endedAt : null, report()));
-  }
-
-  private void recordStep(String step, String stepState, String stepError) {
-    activities.store.recordJobStep(
-        new JobStepUpdate(input.jobId(), step, stepState, now(), stepError));
-  }
-
-  private void setGroup(int index, String groupState) {
-    GroupReport g = groups.get(index);
-    boolean starting = groupState.equals("running");
-    groups.set(
-        index,
-        new GroupReport(
-            g.name(),
-            groupState,
-            starting ? Long.valueOf(now()) : g.startedAt(),
-            starting ? null : Long.valueOf(now()),
-            g.pre(),
-            g.members(),
-            g.post()));
-  }
-
-  private void setAction(
-      int groupIndex,
-      boolean pre,
-      int actionIndex,
-      java.util.function.UnaryOperator<ActionReport> change) {
-    GroupReport g = groups.get(groupIndex);
-    List<ActionReport> actions = new ArrayList<>(pre ? g.pre() : g.post());
-    actions.set(actionIndex, change.apply(actions.get(actionIndex)));
-    groups.set(
-        groupIndex,
-        new GroupReport(
-            g.name(),
-            g.state(),
-            g.startedAt(),
-            g.endedAt(),
-            pre ? List.copyOf(actions) : g.pre(),
-            g.members(),
-            pre ? g.post() : List.copyOf(actions)));
-  }
-
-  private void setMember(
-      int groupIndex, int memberIndex, java.util.function.UnaryOperator<MemberReport> change) {
-    GroupReport g = groups.get(groupIndex);
-    List<MemberReport> members = new ArrayList<>(g.members());
-    members.set(memberIndex, change.apply(members.get(memberIndex)));
-    groups.set(
-        groupIndex,
-        new GroupReport(
-            g.name(),
-            g.state(),
-            g.startedAt(),
-            g.endedAt(),
-            g.pre(),
-            List.copyOf(members),
-            g.post()));
+    run.projectNowAndThen();
   }
 
   private static long now() {

@@ -8,6 +8,7 @@ import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
 import dev.haven.workflows.activities.AgentActivities.TestVmCreated;
 import dev.haven.workflows.activities.AgentActivities.TestVmInput;
+import dev.haven.workflows.activities.StoreActivities.DrillRecord;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
@@ -29,6 +30,9 @@ final class TestFailoverSteps {
   static final String CREATE_TEST_VM = "create-test-vm";
   static final String POWER_ON_TEST_VM = "power-on-test-vm";
   static final String DELETE_TEST_VM = "delete-test-vm";
+
+  /** The change that made drill reports rows of the store. */
+  static final String STORE_DRILLS = "drill-reports-stored";
 
   /** The network a test VM is attached to, one per item, so that drills see nothing else. */
   static String isolatedNetwork(String itemId) {
@@ -122,7 +126,32 @@ final class TestFailoverSteps {
     s.testVmId = vm[0].vmId();
     s.state = ItemState.TEST_FAILOVER;
     rec.item(s);
+    storeDrill(running, null);
     rec.jobState(jobId, SUCCEEDED, null);
+  }
+
+  /**
+   * Keeps the drill's report in the store, where it outlives this workflow (R27): when its test VM
+   * runs ({@code endedAt} null) and when it was cleaned up. Histories recorded before the store
+   * kept drills have no such write, hence the version.
+   */
+  private void storeDrill(DrillReport drill, Long endedAt) {
+    if (Workflow.getVersion(STORE_DRILLS, Workflow.DEFAULT_VERSION, 1) < 1) {
+      return;
+    }
+    a.store.recordDrill(
+        new DrillRecord(
+            drill.jobId(),
+            s.itemId(),
+            drill.testVmId(),
+            drill.pointId(),
+            drill.pointSeq(),
+            drill.startedAtMillis(),
+            endedAt,
+            endedAt == null ? null : drill.durationMillis(),
+            drill.verdict(),
+            drill.notes(),
+            drill.cleanupJobId()));
   }
 
   /** Deletes the test VM and keeps the drill's report; the item is protected again. */
@@ -149,7 +178,7 @@ final class TestFailoverSteps {
       return;
     }
     long now = Workflow.currentTimeMillis();
-    drills.add(
+    DrillReport ended =
         new DrillReport(
             running.jobId(),
             running.testVmId(),
@@ -159,7 +188,9 @@ final class TestFailoverSteps {
             now - running.startedAtMillis(),
             request.verdict(),
             request.notes(),
-            jobId));
+            jobId);
+    drills.add(ended);
+    storeDrill(ended, now);
     running = null;
     s.testVmId = null;
     if (s.state == ItemState.TEST_FAILOVER) {

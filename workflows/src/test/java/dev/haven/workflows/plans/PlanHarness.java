@@ -36,6 +36,8 @@ final class PlanHarness implements AutoCloseable {
   final AtomicInteger following = new AtomicInteger();
   final AtomicInteger mostFollowed = new AtomicInteger();
   final List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
+  final List<PlanActivities.StartCleanupInput> cleanups =
+      java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** Jobs followed end only once the test opens this gate. */
   final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
@@ -47,6 +49,21 @@ final class PlanHarness implements AutoCloseable {
               ResolveInput in = inv.getArgument(0);
               return new MembersResolved(
                   in.vmIds().stream().map(vm -> new MemberTarget(vm, "item-" + vm, null)).toList());
+            });
+    when(plans.resolveTestFailovers(any()))
+        .thenAnswer(
+            inv -> {
+              ResolveInput in = inv.getArgument(0);
+              return new MembersResolved(
+                  in.vmIds().stream().map(vm -> new MemberTarget(vm, "item-" + vm, null)).toList());
+            });
+    when(plans.startTestCleanup(any()))
+        .thenAnswer(
+            inv -> {
+              PlanActivities.StartCleanupInput in = inv.getArgument(0);
+              started.add(in.itemId());
+              cleanups.add(in);
+              return new FailoverStarted(in.jobId(), 1_700_000_100_000L);
             });
     when(plans.startFailover(any()))
         .thenAnswer(

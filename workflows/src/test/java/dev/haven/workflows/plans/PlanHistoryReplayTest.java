@@ -4,9 +4,10 @@ import io.temporal.testing.WorkflowReplayer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replays a recorded plan run (two groups, 48 members, bounded fan-out) against today's code: a
- * change that would break running plan runs needs {@code Workflow.getVersion}. The history is
- * written by {@link RecoveryPlanWorkflowTest} with {@code -Dhaven.recordHistories=true}.
+ * Replays recorded plan runs (two groups, 48 members, bounded fan-out; a test failover's clean-up
+ * in reverse group order) against today's code: a change that would break running plan runs needs
+ * {@code Workflow.getVersion}. The history is written by {@link RecoveryPlanWorkflowTest} with
+ * {@code -Dhaven.recordHistories=true}.
  */
 class PlanHistoryReplayTest {
 
@@ -14,5 +15,11 @@ class PlanHistoryReplayTest {
   void replaysTwoGroupsBoundedFanOut() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         RecoveryPlanWorkflowTest.HISTORY, RecoveryPlanWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysATestCleanupInReverseGroupOrder() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        RecoveryPlanWorkflowTest.CLEANUP_HISTORY, RecoveryPlanWorkflowImpl.class);
   }
 }

@@ -1,6 +1,7 @@
 package dev.haven.workflows.plans;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
 
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The plan run's orchestration (R18) with mocked activities: fan-out, order, report. */
 class RecoveryPlanWorkflowTest {
   static final String HISTORY = "histories/plan-two-groups-bounded-fan-out.json";
+  static final String CLEANUP_HISTORY = "histories/plan-test-cleanup-reverse-groups.json";
 
   private final PlanHarness h = new PlanHarness();
 
@@ -66,6 +68,68 @@ class RecoveryPlanWorkflowTest {
     if (Boolean.getBoolean("haven.recordHistories")) {
       String json = h.client.fetchHistory(RecoveryPlanWorkflow.workflowId("run-1")).toJson(true);
       Path file = Path.of("src/test/resources", HISTORY);
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, json + "\n");
+    }
+  }
+
+  @Test
+  void R27_testCleanupRunCleansGroupsUpInReverseOrderWithTheVerdictAndNoActions() throws Exception {
+    PlanAction quiesce =
+        new PlanAction(
+            "quiesce",
+            PlanAction.SCRIPT,
+            "host-1",
+            "127.0.0.1:1",
+            "q.sh",
+            List.of(),
+            30,
+            null,
+            PlanAction.ABORT);
+    PlanSpec plan =
+        new PlanSpec(
+            "plan-2",
+            "drill",
+            List.of(
+                new PlanGroup("db", List.of("a1", "a2"), List.of(quiesce), List.of()),
+                new PlanGroup("web", List.of("b1"), List.of(), List.of(quiesce))));
+    h.gate.countDown();
+
+    RecoveryPlanWorkflow run = h.stub("run-2");
+    WorkflowClient.start(
+        run::run,
+        new PlanRunInput(
+            "run-2",
+            "job-clean",
+            PlanRunInput.TEST_CLEANUP,
+            "primary-to-secondary",
+            "latest",
+            plan,
+            "passed",
+            "all good"));
+    PlanRunResult result = WorkflowStub.fromTyped(run).getResult(PlanRunResult.class);
+
+    assertThat(result.state()).isEqualTo("succeeded");
+    // The last group is cleaned up first; no action runs, none is in the report.
+    assertThat(h.started.get(0)).isEqualTo("item-b1");
+    assertThat(h.started.subList(1, 3)).containsExactlyInAnyOrder("item-a1", "item-a2");
+    org.mockito.Mockito.verify(h.plans, org.mockito.Mockito.never()).runScript(any());
+    org.mockito.Mockito.verify(h.plans, org.mockito.Mockito.never()).startFailover(any());
+    assertThat(h.cleanups)
+        .allSatisfy(
+            c -> {
+              assertThat(c.verdict()).isEqualTo("passed");
+              assertThat(c.notes()).isEqualTo("all good");
+            });
+    assertThat(result.report().type()).isEqualTo(PlanRunInput.TEST_CLEANUP);
+    assertThat(result.report().groups()).allSatisfy(g -> assertThat(g.pre()).isEmpty());
+    assertThat(result.report().groups()).allSatisfy(g -> assertThat(g.post()).isEmpty());
+    assertThat(result.report().groups().get(1).endedAt())
+        .isLessThanOrEqualTo(result.report().groups().get(0).startedAt());
+
+    if (Boolean.getBoolean("haven.recordHistories")) {
+      String json = h.client.fetchHistory(RecoveryPlanWorkflow.workflowId("run-2")).toJson(true);
+      Path file = Path.of("src/test/resources", CLEANUP_HISTORY);
       Files.createDirectories(file.getParent());
       Files.writeString(file, json + "\n");
     }

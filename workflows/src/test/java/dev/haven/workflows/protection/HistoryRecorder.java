@@ -25,6 +25,7 @@ class HistoryRecorder {
       "histories/protect-unplanned-failover-change-point-commit.json";
   static final String DRILL_PLANNED_CANCEL =
       "histories/protect-test-failover-planned-failover-cancel-disable.json";
+  static final String DRILL_STORED = "histories/protect-test-failover-drill-stored-disable.json";
   static final String ROUND_TRIP_AWAY =
       "histories/round-trip-1-protect-planned-failover-commit.json";
   static final String ROUND_TRIP_REVERSED =
@@ -93,6 +94,31 @@ class HistoryRecorder {
       wf.commit(new AfterFailoverRequest("job-commit", null));
       WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
       write(h, UNPLANNED_CHANGE_COMMIT);
+    }
+  }
+
+  /**
+   * R27: a test failover whose drill report goes to the store when its VM runs and again when it is
+   * cleaned up (the {@code drill-reports-stored} version), then a disable that ends the workflow.
+   */
+  @Test
+  void recordDrillStored() throws Exception {
+    try (ProtectionHarness h = new ProtectionHarness()) {
+      answerFailoverCalls(h);
+      ProtectedItemWorkflow wf = h.start(ProtectionHarness.freshInput());
+      h.awaitState(wf, ItemState.PROTECTED);
+      wf.failover(new FailoverRequest("job-test", "test", "latest"));
+      h.awaitState(wf, ItemState.TEST_FAILOVER);
+      ProtectionHarness.awaitTrue(() -> h.jobStates("job-test").size() == 2, "the drill's start");
+      // The decision is cleared in the workflow task after its job's last write.
+      ProtectionHarness.sleepRealMillis(500);
+      wf.testFailoverCleanup(new TestCleanupRequest("job-clean", "failed", "no answer"));
+      h.awaitState(wf, ItemState.PROTECTED);
+      org.mockito.Mockito.verify(h.store, org.mockito.Mockito.times(2))
+          .recordDrill(org.mockito.ArgumentMatchers.any());
+      wf.disable(new LifecycleRequest("job-disable", false));
+      WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      write(h, DRILL_STORED);
     }
   }
 

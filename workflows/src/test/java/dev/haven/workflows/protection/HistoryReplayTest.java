@@ -12,6 +12,12 @@ import org.junit.jupiter.api.Test;
 class HistoryReplayTest {
 
   @Test
+  void replaysADrillStoredWhenItRunsAndWhenItIsCleanedUp() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        HistoryRecorder.DRILL_STORED, ProtectedItemWorkflowImpl.class);
+  }
+
+  @Test
   void replaysProtectTwoCyclesPlannedFailover() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         HistoryRecorder.PROTECT_TWO_CYCLES_FAILOVER, ProtectedItemWorkflowImpl.class);
