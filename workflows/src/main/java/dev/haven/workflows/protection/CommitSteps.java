@@ -1,29 +1,16 @@
 package dev.haven.workflows.protection;
 
-import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
-import dev.haven.workflows.activities.AgentActivities.DiskPair;
-import dev.haven.workflows.activities.AgentActivities.DiskResynced;
-import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
-import dev.haven.workflows.activities.AgentActivities.PowerInput;
-import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
-import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
-import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
-import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
-import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.workflow.Saga;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -55,8 +42,8 @@ final class CommitSteps {
   private final ProtectionState s;
   private final ProtectionActivities a;
   private final JobRecorder rec;
-  private final ReplicationSteps replication;
-  private final UnplannedFailoverSaga unplanned;
+  private final CancelFailoverSteps cancelling;
+  private final ChangePointSteps changingPoint;
 
   CommitSteps(
       ProtectionState state,
@@ -67,8 +54,8 @@ final class CommitSteps {
     this.s = state;
     this.a = activities;
     this.rec = recorder;
-    this.replication = replication;
-    this.unplanned = unplanned;
+    this.cancelling = new CancelFailoverSteps(state, activities, recorder, replication);
+    this.changingPoint = new ChangePointSteps(state, activities, recorder, unplanned);
   }
 
   /**
@@ -95,8 +82,8 @@ final class CommitSteps {
       boolean done =
           switch (kind) {
             case COMMIT -> commit(r.jobId(), false);
-            case CANCEL -> cancel(r.jobId());
-            default -> changePoint(r);
+            case CANCEL -> cancelling.cancel(r.jobId());
+            default -> changingPoint.changePoint(r);
           };
       s.pendingAfter = null;
       s.pendingAfterKind = null;
@@ -168,149 +155,7 @@ final class CommitSteps {
     return true;
   }
 
-  /**
-   * R20: the VM at the target is powered off and protection resumes in the original direction.
-   * After an unplanned failover the replica was never touched, so the copy goes and the delta
-   * cycles continue. After a planned one the replica ran (and may have been written), while the
-   * source still holds exactly what it held at the failover: replication is set up again, a resync
-   * sends the source's blocks that differ, and the source VM starts again.
-   */
-  private boolean cancel(String jobId) {
-    FailedOver f = s.failedOver;
-    HostRef source = s.input.source();
-    HostRef target = s.input.target();
-    rec.jobState(jobId, RUNNING, null);
-    try {
-      if (!f.planned()) {
-        rec.step(
-            jobId,
-            DELETE_FAILOVER_VM,
-            () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
-      } else {
-        rec.step(
-            jobId,
-            POWER_OFF_REPLICA,
-            () -> a.agent.setPower(new PowerInput(target.agentAddress(), s.replicaVmId, false)));
-        ReplicaPrepared prepared = rec.step(jobId, RESTORE_REPLICATION, this::restoreReplication);
-        rec.step(jobId, RESYNC, () -> resync(prepared));
-        rec.step(
-            jobId,
-            POWER_ON_SOURCE,
-            () -> a.agent.setPower(new PowerInput(source.agentAddress(), s.input.vmId(), true)));
-        rec.step(jobId, SHIP_CHANGES, replication::shipAndRecord);
-      }
-    } catch (ActivityFailure | ApplicationFailure e) {
-      failed(jobId, true, CANCEL, e);
-      return false;
-    }
-    s.failedOver = null;
-    s.state = ItemState.PROTECTED;
-    s.activeSiteId = source.siteId();
-    s.healthy();
-    s.schedule.succeeded(Workflow.currentTimeMillis());
-    rec.item(s);
-    rec.jobState(jobId, SUCCEEDED, null);
-    return true;
-  }
-
-  private ReplicaPrepared restoreReplication() {
-    ReplicaPrepared prepared =
-        a.agent.prepareReplica(
-            new PrepareReplicaInput(
-                s.itemId(),
-                s.input.source().agentAddress(),
-                s.input.vmId(),
-                s.input.target().agentAddress(),
-                s.input.networkMapping()));
-    a.agent.startReplication(
-        new StartReplicationInput(
-            s.itemId(),
-            s.input.source().agentAddress(),
-            s.input.vmId(),
-            s.input.target().agentAddress(),
-            prepared.replicaVmId(),
-            prepared.disks()));
-    return prepared;
-  }
-
-  /** Only the blocks that differ travel: the replica is the seed (R15). */
-  private List<DiskResynced> resync(ReplicaPrepared prepared) {
-    List<DiskResynced> out = new ArrayList<>();
-    for (DiskPair disk : prepared.disks()) {
-      out.add(
-          a.copier.resyncDisk(
-              new ResyncDiskInput(
-                  s.itemId(),
-                  s.input.source().agentAddress(),
-                  s.input.target().agentAddress(),
-                  disk.sourceDiskId(),
-                  false)));
-    }
-    return out;
-  }
-
-  /**
-   * R20: the running VM is rebuilt at another point. The new copy is built and the old one powered
-   * off before the new one starts, so that a failure on the way powers the old one on again and the
-   * item runs as before; the old copy is deleted last.
-   */
-  private boolean changePoint(AfterFailoverRequest r) {
-    FailedOver f = s.failedOver;
-    String jobId = r.jobId();
-    HostRef target = s.input.target();
-    String previous = f.vmId;
-    rec.jobState(jobId, RUNNING, null);
-    Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
-    MaterializedPoint point;
-    try {
-      saga.addCompensation(
-          () -> a.agent.setPower(new PowerInput(target.agentAddress(), previous, true)));
-      rec.step(
-          jobId,
-          POWER_OFF_PREVIOUS,
-          () -> a.agent.setPower(new PowerInput(target.agentAddress(), previous, false)));
-      point = unplanned.startAt(jobId, r.recoveryPoint(), f.request, saga);
-    } catch (ActivityFailure | ApplicationFailure e) {
-      try {
-        saga.compensate();
-      } catch (Saga.CompensationException | ActivityFailure c) {
-        log.warn("item {}: undoing the change of point failed too: {}", s.itemId(), c);
-      }
-      failed(jobId, true, CHANGE_POINT, e);
-      return false;
-    }
-    f.vmId = point.vmId();
-    f.pointId = point.pointId();
-    f.pointSeq = point.seq();
-    try {
-      rec.step(
-          jobId,
-          DELETE_FAILOVER_VM,
-          () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), previous)));
-    } catch (ActivityFailure | ApplicationFailure e) {
-      // The new point runs; the old copy is only left over, which the job says.
-      s.failed(
-          "the copy at the previous point was not deleted: " + Failures.describe(e),
-          Health.WARNING);
-    }
-    rec.item(s);
-    rec.jobState(jobId, SUCCEEDED, null);
-    return true;
-  }
-
   private void failed(String jobId, boolean recordJob, String kind, RuntimeException e) {
-    String message =
-        kind
-            + " failed: "
-            + Failures.describe(e)
-            + ". The item stays failed over with "
-            + s.failedOver.vmId
-            + " running; fix the cause and ask again.";
-    log.warn("item {}: {}", s.itemId(), message);
-    s.failed(message, Health.WARNING);
-    rec.item(s);
-    if (recordJob) {
-      rec.jobState(jobId, FAILED, message);
-    }
+    AfterFailoverFailure.record(s, rec, jobId, recordJob, kind, e);
   }
 }

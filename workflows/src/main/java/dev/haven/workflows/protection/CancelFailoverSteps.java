@@ -1,0 +1,127 @@
+package dev.haven.workflows.protection;
+
+import static dev.haven.workflows.protection.CommitSteps.CANCEL;
+import static dev.haven.workflows.protection.CommitSteps.DELETE_FAILOVER_VM;
+import static dev.haven.workflows.protection.CommitSteps.POWER_OFF_REPLICA;
+import static dev.haven.workflows.protection.CommitSteps.POWER_ON_SOURCE;
+import static dev.haven.workflows.protection.CommitSteps.RESTORE_REPLICATION;
+import static dev.haven.workflows.protection.CommitSteps.RESYNC;
+import static dev.haven.workflows.protection.CommitSteps.SHIP_CHANGES;
+import static dev.haven.workflows.protection.JobRecorder.RUNNING;
+import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
+
+import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
+import dev.haven.workflows.activities.AgentActivities.DiskPair;
+import dev.haven.workflows.activities.AgentActivities.DiskResynced;
+import dev.haven.workflows.activities.AgentActivities.PowerInput;
+import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
+import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
+import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
+import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
+import dev.haven.workflows.model.HostRef;
+import dev.haven.workflows.model.ItemState;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The operator's cancel after a failover (R20), one of {@link CommitSteps}' decisions. */
+final class CancelFailoverSteps {
+  private final ProtectionState s;
+  private final ProtectionActivities a;
+  private final JobRecorder rec;
+  private final ReplicationSteps replication;
+
+  CancelFailoverSteps(
+      ProtectionState state,
+      ProtectionActivities activities,
+      JobRecorder recorder,
+      ReplicationSteps replication) {
+    this.s = state;
+    this.a = activities;
+    this.rec = recorder;
+    this.replication = replication;
+  }
+
+  /**
+   * R20: the VM at the target is powered off and protection resumes in the original direction.
+   * After an unplanned failover the replica was never touched, so the copy goes and the delta
+   * cycles continue. After a planned one the replica ran (and may have been written), while the
+   * source still holds exactly what it held at the failover: replication is set up again, a resync
+   * sends the source's blocks that differ, and the source VM starts again.
+   */
+  boolean cancel(String jobId) {
+    FailedOver f = s.failedOver;
+    HostRef source = s.input.source();
+    HostRef target = s.input.target();
+    rec.jobState(jobId, RUNNING, null);
+    try {
+      if (!f.planned()) {
+        rec.step(
+            jobId,
+            DELETE_FAILOVER_VM,
+            () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
+      } else {
+        rec.step(
+            jobId,
+            POWER_OFF_REPLICA,
+            () -> a.agent.setPower(new PowerInput(target.agentAddress(), s.replicaVmId, false)));
+        ReplicaPrepared prepared = rec.step(jobId, RESTORE_REPLICATION, this::restoreReplication);
+        rec.step(jobId, RESYNC, () -> resync(prepared));
+        rec.step(
+            jobId,
+            POWER_ON_SOURCE,
+            () -> a.agent.setPower(new PowerInput(source.agentAddress(), s.input.vmId(), true)));
+        rec.step(jobId, SHIP_CHANGES, replication::shipAndRecord);
+      }
+    } catch (ActivityFailure | ApplicationFailure e) {
+      AfterFailoverFailure.record(s, rec, jobId, true, CANCEL, e);
+      return false;
+    }
+    s.failedOver = null;
+    s.state = ItemState.PROTECTED;
+    s.activeSiteId = source.siteId();
+    s.healthy();
+    s.schedule.succeeded(Workflow.currentTimeMillis());
+    rec.item(s);
+    rec.jobState(jobId, SUCCEEDED, null);
+    return true;
+  }
+
+  private ReplicaPrepared restoreReplication() {
+    ReplicaPrepared prepared =
+        a.agent.prepareReplica(
+            new PrepareReplicaInput(
+                s.itemId(),
+                s.input.source().agentAddress(),
+                s.input.vmId(),
+                s.input.target().agentAddress(),
+                s.input.networkMapping()));
+    a.agent.startReplication(
+        new StartReplicationInput(
+            s.itemId(),
+            s.input.source().agentAddress(),
+            s.input.vmId(),
+            s.input.target().agentAddress(),
+            prepared.replicaVmId(),
+            prepared.disks()));
+    return prepared;
+  }
+
+  /** Only the blocks that differ travel: the replica is the seed (R15). */
+  private List<DiskResynced> resync(ReplicaPrepared prepared) {
+    List<DiskResynced> out = new ArrayList<>();
+    for (DiskPair disk : prepared.disks()) {
+      out.add(
+          a.copier.resyncDisk(
+              new ResyncDiskInput(
+                  s.itemId(),
+                  s.input.source().agentAddress(),
+                  s.input.target().agentAddress(),
+                  disk.sourceDiskId(),
+                  false)));
+    }
+    return out;
+  }
+}
