@@ -176,6 +176,22 @@ class AzureBlobObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void R6_unavailableAnswersAreRetried() throws Exception {
+    try (LoopbackProxy proxy = new LoopbackProxy(server.port())) {
+      proxy.answerUnavailable(2);
+      String endpoint = "http://127.0.0.1:" + proxy.port() + "/" + AzuriteServer.ACCOUNT;
+      try (ObjectStore store =
+          ObjectStores.open(
+              locationVia(endpoint, "create=true&attempts=3&backoffMs=10&maxBackoffMs=50"),
+              Map.of())) {
+        store.put("k", new byte[] {7});
+        assertThat(store.get("k")).containsExactly(7);
+      }
+      assertThat(proxy.unavailableAnswers()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aServiceGoneMidCallIsAnIOExceptionNamingTheBackendAndKey(@TempDir Path dir)
       throws Exception {
     try (AzuriteServer own = AzuriteServer.start(dir);

@@ -22,6 +22,8 @@ final class LoopbackProxy implements AutoCloseable {
   private final int upstreamPort;
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
+  private final AtomicInteger toRefuse = new AtomicInteger();
+  private final AtomicInteger refused = new AtomicInteger();
   private final List<Socket> open = new CopyOnWriteArrayList<>();
 
   LoopbackProxy(int upstreamPort) throws IOException {
@@ -46,6 +48,19 @@ final class LoopbackProxy implements AutoCloseable {
     return dropped.get();
   }
 
+  /**
+   * Answers the next {@code count} connections' first request with {@code 503 Service Unavailable}
+   * and closes them, as an overloaded service or a load balancer does.
+   */
+  void answerUnavailable(int count) {
+    toRefuse.set(count);
+  }
+
+  /** Requests answered with 503 so far. */
+  int unavailableAnswers() {
+    return refused.get();
+  }
+
   private void acceptLoop() {
     while (!listener.isClosed()) {
       Socket client;
@@ -56,6 +71,12 @@ final class LoopbackProxy implements AutoCloseable {
       }
       connections.incrementAndGet();
       open.add(client);
+      if (toRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        Thread thread = new Thread(() -> answerUnavailable(client), "proxy-503");
+        thread.setDaemon(true);
+        thread.start();
+        continue;
+      }
       Socket server = new Socket();
       try {
         server.connect(
@@ -91,6 +112,31 @@ final class LoopbackProxy implements AutoCloseable {
             "proxy-relay");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  private void answerUnavailable(Socket client) {
+    try (client) {
+      // Read the request head, so that the answer is one to a request and not a reset.
+      InputStream in = client.getInputStream();
+      int matched = 0;
+      int read = 0;
+      byte[] end = {'\r', '\n', '\r', '\n'};
+      int b;
+      while (matched < 4 && read < 64 << 10 && (b = in.read()) >= 0) {
+        read++;
+        matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+      }
+      OutputStream out = client.getOutputStream();
+      out.write(
+          ("HTTP/1.1 503 Service Unavailable\r\n"
+                  + "Content-Length: 0\r\n"
+                  + "Connection: close\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      refused.incrementAndGet();
+    } catch (IOException e) {
+      // The client gave up first; it counts as no answer.
+    }
   }
 
   /** Closes with a TCP reset, as a connection to a process that died ends. */

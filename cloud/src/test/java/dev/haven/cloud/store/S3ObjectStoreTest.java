@@ -160,6 +160,28 @@ class S3ObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void R6_unavailableAnswersAreRetried() throws Exception {
+    try (LoopbackProxy proxy = new LoopbackProxy(server.port())) {
+      proxy.answerUnavailable(2);
+      String location =
+          "s3://"
+              + newBucket()
+              + "?endpoint=http://127.0.0.1:"
+              + proxy.port()
+              + "&accessKey="
+              + S3ProxyServer.ACCESS_KEY
+              + "&secretKey="
+              + S3ProxyServer.SECRET_KEY
+              + "&create=true&attempts=3&backoffMs=10&maxBackoffMs=50";
+      try (ObjectStore store = ObjectStores.open(location, Map.of())) {
+        store.put("k", new byte[] {7});
+        assertThat(store.get("k")).containsExactly(7);
+      }
+      assertThat(proxy.unavailableAnswers()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aServerGoneMidCallIsAnIOExceptionNamingTheBackendAndKey(@TempDir Path dir) throws Exception {
     try (S3ProxyServer own = S3ProxyServer.start(dir);
         LoopbackProxy proxy = new LoopbackProxy(own.port())) {
