@@ -39,13 +39,14 @@ public final class AzureBlobObjectStore implements ObjectStore {
   private final String keyPrefix;
   private final int pageSize;
   private final Duration callTimeout;
+  private final RetrySettings retries;
   private final String description;
 
   private AzureBlobObjectStore(AzureSettings settings, BlobContainerClient container) {
     this.container = container;
     this.keyPrefix = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
     this.pageSize = settings.pageSize();
-    RetrySettings retries = settings.retries();
+    this.retries = settings.retries();
     // A bound on a whole call, all tries and back-off included, so a listing never hangs forever.
     this.callTimeout =
         retries.attemptTimeout().plus(retries.maxBackoff()).multipliedBy(retries.attempts());
@@ -246,7 +247,8 @@ public final class AzureBlobObjectStore implements ObjectStore {
                 + (code == null ? "" : " " + code)
                 + (service.getServiceMessage() == null
                     ? ""
-                    : " " + firstLine(service.getServiceMessage()));
+                    : " " + firstLine(service.getServiceMessage()))
+                + Causes.gaveUp(status, retries);
       }
     } else {
       what = "cannot " + action + target + ": " + Causes.describe(e);

@@ -35,4 +35,15 @@ final class Causes {
     }
     return message + " (" + detail + ")";
   }
+
+  /**
+   * Words saying the SDK retried a server error until it ran out of tries, for the statuses both
+   * SDKs retry; empty for any other status, which is not retried.
+   */
+  static String gaveUp(int status, RetrySettings retries) {
+    boolean retried = status == 500 || status == 502 || status == 503 || status == 504;
+    return retried && retries.attempts() > 1
+        ? " (gave up after " + retries.attempts() + " tries)"
+        : "";
+  }
 }

@@ -219,6 +219,8 @@ public final class S3ObjectStore implements ObjectStore {
     if (e instanceof AwsServiceException service) {
       String code =
           service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+      String message =
+          service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorMessage();
       int status = service.statusCode();
       if (status == 403) {
         what = "access denied (403" + (code == null ? "" : " " + code) + ")" + forKey;
@@ -232,9 +234,8 @@ public final class S3ObjectStore implements ObjectStore {
                 + ": "
                 + status
                 + (code == null ? "" : " " + code)
-                + (service.awsErrorDetails() == null
-                    ? ""
-                    : " " + service.awsErrorDetails().errorMessage());
+                + (message == null ? "" : " " + message)
+                + Causes.gaveUp(status, settings.retries());
       }
     } else {
       what = "cannot " + action + target + ": " + Causes.describe(e);

@@ -192,6 +192,22 @@ class AzureBlobObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void aServiceThatStaysUnavailableFailsAfterTheLastTry() throws Exception {
+    try (LoopbackProxy proxy = new LoopbackProxy(server.port())) {
+      proxy.answerUnavailable(100);
+      String endpoint = "http://127.0.0.1:" + proxy.port() + "/" + AzuriteServer.ACCOUNT;
+      String location =
+          locationVia(endpoint, "create=true&attempts=3&backoffMs=10&maxBackoffMs=50");
+      assertThatThrownBy(() -> ObjectStores.open(location, Map.of()))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("azure container haven at " + endpoint)
+          .hasMessageContaining("503")
+          .hasMessageContaining("gave up after 3 tries");
+      assertThat(proxy.unavailableAnswers()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void aServiceGoneMidCallIsAnIOExceptionNamingTheBackendAndKey(@TempDir Path dir)
       throws Exception {
     try (AzuriteServer own = AzuriteServer.start(dir);

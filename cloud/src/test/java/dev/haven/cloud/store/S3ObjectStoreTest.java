@@ -182,6 +182,30 @@ class S3ObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void aServerThatStaysUnavailableFailsAfterTheLastTry() throws Exception {
+    try (LoopbackProxy proxy = new LoopbackProxy(server.port())) {
+      proxy.answerUnavailable(100);
+      String bucket = newBucket();
+      String location =
+          "s3://"
+              + bucket
+              + "?endpoint=http://127.0.0.1:"
+              + proxy.port()
+              + "&accessKey="
+              + S3ProxyServer.ACCESS_KEY
+              + "&secretKey="
+              + S3ProxyServer.SECRET_KEY
+              + "&create=true&attempts=3&backoffMs=10&maxBackoffMs=50";
+      assertThatThrownBy(() -> ObjectStores.open(location, Map.of()))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("s3 bucket " + bucket + " at http://127.0.0.1:" + proxy.port())
+          .hasMessageContaining("503")
+          .hasMessageContaining("gave up after 3 tries");
+      assertThat(proxy.unavailableAnswers()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void aServerGoneMidCallIsAnIOExceptionNamingTheBackendAndKey(@TempDir Path dir) throws Exception {
     try (S3ProxyServer own = S3ProxyServer.start(dir);
         LoopbackProxy proxy = new LoopbackProxy(own.port())) {
