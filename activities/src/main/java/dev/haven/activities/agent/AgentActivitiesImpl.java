@@ -1,17 +1,12 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.CreateTestVmRequest;
 import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ListVmsRequest;
-import dev.haven.protocol.MaterializeMode;
-import dev.haven.protocol.MaterializeRecoveryPointRequest;
-import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
-import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.RecoveryPolicy;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
@@ -19,7 +14,6 @@ import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.Role;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.SetRecoveryPolicyRequest;
-import dev.haven.protocol.SetVmAddressesRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -52,12 +46,14 @@ public final class AgentActivitiesImpl implements AgentActivities {
   private final DiskCopier copier;
   private final DiskResyncer resyncer;
   private final Prerequisites prerequisites;
+  private final FailoverVms failoverVms;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
     this.copier = new DiskCopier(channels, calls);
     this.resyncer = new DiskResyncer(channels);
     this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
+    this.failoverVms = new FailoverVms(calls);
   }
 
   @Override
@@ -207,82 +203,26 @@ public final class AgentActivitiesImpl implements AgentActivities {
     return new Stopped(in.itemId());
   }
 
+  // --- failover and test failover VMs (R17, R19, R20, R27) ---
+
   @Override
   public MaterializedPoint materializeRecoveryPoint(MaterializeInput in) {
-    MaterializeRecoveryPointRequest request =
-        MaterializeRecoveryPointRequest.newBuilder()
-            .setItemId(in.itemId())
-            .setPointId(in.pointId() == null ? "" : in.pointId())
-            .setMode(in.inPlace() ? MaterializeMode.IN_PLACE : MaterializeMode.NEW_COPY)
-            .setCopyName(in.copyName() == null ? "" : in.copyName())
-            .build();
-    // Rebuilding copies and hashes whole disks, like HashDisk: the same long deadline.
-    MaterializeRecoveryPointResponse r =
-        calls.callHeartbeating(
-            "MaterializeRecoveryPoint",
-            in.targetAgent(),
-            HASH_DEADLINE,
-            in.itemId(),
-            s -> s.materializeRecoveryPoint(request));
-    RecoveryPoint point = r.getPoint();
-    return new MaterializedPoint(
-        point.getId(),
-        point.getSeq(),
-        point.getCreatedAtMillis(),
-        point.getAppConsistent(),
-        r.getVm().getId(),
-        r.getVm().getDisksList().stream().map(Disk::getId).toList(),
-        List.copyOf(r.getDiskSha256List()),
-        r.getLogsUndone());
+    return failoverVms.materialize(in);
   }
-
-  // --- test failover (R27) ---
 
   @Override
   public TestVmCreated createTestVm(TestVmInput in) {
-    CreateTestVmRequest request =
-        CreateTestVmRequest.newBuilder()
-            .setItemId(in.itemId())
-            .setPointId(in.pointId() == null ? "" : in.pointId())
-            .setNetwork(in.network())
-            .build();
-    MaterializeRecoveryPointResponse r =
-        calls.call(
-            "CreateTestVm", in.targetAgent(), COMMAND_DEADLINE, s -> s.createTestVm(request));
-    return new TestVmCreated(
-        r.getVm().getId(),
-        r.getPoint().getId(),
-        r.getPoint().getSeq(),
-        r.getPoint().getCreatedAtMillis());
+    return failoverVms.createTestVm(in);
   }
 
   @Override
   public AddressesSet setVmAddresses(AddressesInput in) {
-    SetVmAddressesRequest request =
-        SetVmAddressesRequest.newBuilder()
-            .setVmId(in.vmId())
-            .setStaticIp(in.staticIp() == null ? "" : in.staticIp())
-            .setPublicIp(in.publicIp() == null ? "" : in.publicIp())
-            .build();
-    calls.call(
-        "SetVmAddresses", in.agentAddress(), COMMAND_DEADLINE, s -> s.setVmAddresses(request));
-    return new AddressesSet(in.vmId());
+    return failoverVms.setAddresses(in);
   }
-
-  // --- lifecycle (R9-R16) ---
 
   @Override
   public VmDeleted deleteVm(DeleteVmInput in) {
-    VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
-    try {
-      calls.call("DeleteVm", in.agentAddress(), COMMAND_DEADLINE, s -> s.deleteVm(ref));
-    } catch (ApplicationFailure e) {
-      // Deleting is idempotent: a VM that is gone already is deleted.
-      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
-        throw e;
-      }
-    }
-    return new VmDeleted(in.vmId());
+    return failoverVms.delete(in);
   }
 
   @Override
