@@ -77,7 +77,9 @@ public final class StandaloneStack implements AutoCloseable {
 
     for (int i = 0; i < SITES.size(); i++) {
       String site = SITES.get(i);
-      AgentServer agent = startAgent(layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i));
+      AgentServer agent =
+          startAgent(
+              layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i), options.hypervisor());
       started.push(agent);
       out.printf(
           "Agent      %-9s gRPC %s (mutual TLS), NBD %s, data %s%n",
@@ -145,7 +147,8 @@ public final class StandaloneStack implements AutoCloseable {
       String site,
       String bind,
       int grpcPort,
-      int nbdPort)
+      int nbdPort,
+      String hypervisor)
       throws Exception {
     Path dir = layout.agentDir(site);
     String hostName = site + "-host";
@@ -157,7 +160,8 @@ public final class StandaloneStack implements AutoCloseable {
             dir.toString(),
             bind + ":" + grpcPort,
             bind + ":" + nbdPort,
-            TlsFileConfig.of(tls));
+            TlsFileConfig.of(tls),
+            hypervisor);
     // The same file runs this agent alone: haven agent --config <dir>/agent.yml
     ConfigFiles.write(dir.resolve("agent.yml"), file);
     AgentConfig config = file.toAgentConfig();

@@ -19,6 +19,9 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "missing $1: install $2" >&2;
 need busybox busybox-static
 need cpio cpio
 need apt-get apt
+if ldd "$(command -v busybox)" >/dev/null 2>&1; then
+  echo "busybox is dynamically linked: install busybox-static" >&2; exit 3
+fi
 if [ ! -s vmlinuz ] || [ ! -d modules ]; then
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
   [ -n "$pkg" ] || { echo "cannot resolve linux-image-amd64 (run apt-get update)" >&2; exit 3; }
