@@ -9,6 +9,7 @@ import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
 import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.AfterFailoverRequest;
 import dev.haven.workflows.protection.DrillReport;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
@@ -42,7 +43,8 @@ class QemuGuestRealAgentsTest {
   }
 
   @Test
-  void R5_R19_plannedFailoverBootsTheGuestAtSecondaryWithEveryRecordItSynced() throws Exception {
+  void R5_R19_R24_plannedFailoverBootsTheGuestAtSecondaryWithEveryRecordItSynced()
+      throws Exception {
     try (RealAgentsRig rig = new RealAgentsRig(tmp, "qemu")) {
       Vm vm = importAndRun(rig, "demo-planned");
       GuestConsole atA = console(rig.configA.dataDir(), vm.getId());
@@ -77,6 +79,17 @@ class QemuGuestRealAgentsTest {
       assertThat(atB.boots().get(0)).isEqualTo(new GuestConsole.Boot(lastSynced, 0));
       // R19: it runs on the pairing's target network, with a NIC.
       assertThat(qemuLog(rig.configB.dataDir(), replicaId)).contains("-nic user");
+
+      // R24: the operator commits; the guest keeps running and writing at the secondary, and the
+      // item is protected again in the reverse direction, into the old source VM, which stays off.
+      wf.commit(new AfterFailoverRequest("job-qc", null));
+      assertThat(rig.awaitJob("job-qc")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.PROTECTED);
+      assertThat(wf.status().replicaVmId()).isEqualTo(vm.getId());
+      awaitSynced(atB, lastSynced + 3);
+      assertThat(rig.vmAtB(replicaId).getPowerState()).isEqualTo("on");
+      assertThat(rig.agentA().getVm(VmRef.newBuilder().setVmId(vm.getId()).build()).getPowerState())
+          .isEqualTo("off");
     }
   }
 
