@@ -14,18 +14,30 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * {"hostName": "h", "site": "s", "dataDir": "/d", "grpc": "127.0.0.1:7401",
- *  "nbd": "127.0.0.1:10809", "tls": {"caCert": "…", "cert": "…", "key": "…"}}
+ *  "nbd": "127.0.0.1:10809", "tls": {"caCert": "…", "cert": "…", "key": "…"},
+ *  "hypervisor": "file"}
  * </pre>
  *
- * Once both servers listen it prints one line, {@code agent ready grpc=HOST:PORT nbd=HOST:PORT}, on
- * standard output. SIGTERM closes the agent cleanly (every disk and log flushed).
+ * {@code hypervisor} is {@code file} (the default) or {@code qemu}; {@code qemuAccel} ({@code
+ * auto}, {@code kvm}, {@code tcg}) picks QEMU's accelerator. {@code --hypervisor NAME} after the
+ * config file overrides the file's choice.
+ *
+ * <p>Once both servers listen it prints one line, {@code agent ready grpc=HOST:PORT nbd=HOST:PORT},
+ * on standard output. SIGTERM closes the agent cleanly (every disk and log flushed).
  */
 public final class AgentMain {
   private AgentMain() {}
 
   /** The config file's fields. */
   record FileConfig(
-      String hostName, String site, String dataDir, String grpc, String nbd, Tls tls) {
+      String hostName,
+      String site,
+      String dataDir,
+      String grpc,
+      String nbd,
+      Tls tls,
+      String hypervisor,
+      String qemuAccel) {
     AgentConfig toAgentConfig() {
       String[] grpcAddress = split(grpc, "grpc");
       String[] nbdAddress = split(nbd, "nbd");
@@ -37,7 +49,9 @@ public final class AgentMain {
           Integer.parseInt(grpcAddress[1]),
           nbdAddress[0],
           Integer.parseInt(nbdAddress[1]),
-          new TlsFiles(Path.of(tls.caCert()), Path.of(tls.cert()), Path.of(tls.key())));
+          new TlsFiles(Path.of(tls.caCert()), Path.of(tls.cert()), Path.of(tls.key())),
+          hypervisor,
+          qemuAccel);
     }
 
     private static String[] split(String hostPort, String field) {
@@ -53,15 +67,20 @@ public final class AgentMain {
   record Tls(String caCert, String cert, String key) {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
-    if (args.length != 2 || !args[0].equals("--config")) {
-      System.err.println("usage: AgentMain --config agent.json");
+    boolean withHypervisor = args.length == 4 && args[2].equals("--hypervisor");
+    if ((args.length != 2 && !withHypervisor) || !args[0].equals("--config")) {
+      System.err.println("usage: AgentMain --config agent.json [--hypervisor file|qemu]");
       System.exit(2);
     }
     FileConfig file =
         new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .readValue(Path.of(args[1]).toFile(), FileConfig.class);
-    AgentServer server = AgentServer.start(file.toAgentConfig());
+    AgentConfig config = file.toAgentConfig();
+    if (withHypervisor) {
+      config = config.withHypervisor(args[3]);
+    }
+    AgentServer server = AgentServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -1,6 +1,8 @@
 package dev.haven.agent;
 
+import dev.haven.agent.nbd.ExportResolver;
 import dev.haven.agent.nbd.NbdServer;
+import dev.haven.agent.qemu.QemuHypervisor;
 import dev.haven.agent.replication.ReplicationCycle;
 import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
@@ -10,6 +12,7 @@ import dev.haven.agent.replication.TestVms;
 import dev.haven.agent.service.AgentServiceImpl;
 import dev.haven.agent.service.PeerServiceImpl;
 import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.Hypervisor;
 import dev.haven.agent.vm.OverlayExports;
 import dev.haven.agent.vm.RunningDiskExports;
 import dev.haven.agent.vm.VmDisk;
@@ -39,6 +42,7 @@ public final class AgentServer implements AutoCloseable {
   private String nbdAddress;
   private SourceReplication source;
   private TargetReplication target;
+  private Hypervisor hypervisor = Hypervisor.NONE;
 
   private AgentServer(FileVmDriver driver, AgentChannels channels) {
     this.driver = driver;
@@ -92,12 +96,12 @@ public final class AgentServer implements AutoCloseable {
     }
     if (serveNbd) {
       // Test-failover VMs (R27) are served as overlays of the replica at their point.
-      nbd =
-          new NbdServer(
-              new OverlayExports(
-                  driver, new TestVms(driver, store), new RunningDiskExports(driver)));
+      ExportResolver exports =
+          new OverlayExports(driver, new TestVms(driver, store), new RunningDiskExports(driver));
+      nbd = new NbdServer(exports);
       int port = nbd.start(config.nbdHost(), config.nbdPort());
       nbdAddress = address(config.nbdHost(), port, config.hostName());
+      hypervisor = hypervisor(config, exports, port);
     } else {
       nbdAddress = address(config.nbdHost(), config.nbdPort(), config.hostName());
     }
@@ -113,7 +117,8 @@ public final class AgentServer implements AutoCloseable {
             source,
             new ReplicationCycle(driver, store, source, channels),
             target,
-            this::closeExport);
+            this::closeExport,
+            hypervisor);
     grpc =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.grpcHost(), config.grpcPort()),
@@ -126,6 +131,56 @@ public final class AgentServer implements AutoCloseable {
     grpcAddress = address(config.grpcHost(), grpc.getPort(), config.hostName());
     LOG.info(
         "agent {} serves gRPC on {} and NBD on {}", config.hostName(), grpcAddress, nbdAddress);
+    // A host that comes back runs again the guests that were running when it went down.
+    for (VmRecord vm : driver.list()) {
+      if (vm.poweredOn()) {
+        try {
+          hypervisor.start(vm);
+        } catch (IOException e) {
+          LOG.error("could not start the guest of {} again", vm.id(), e);
+          guestStopped(vm.id(), "could not start again: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** The hypervisor the config names; QEMU guests reach the NBD server on loopback. */
+  private Hypervisor hypervisor(AgentConfig config, ExportResolver exports, int port) {
+    if (!config.hypervisor().equals("qemu")) {
+      return Hypervisor.NONE;
+    }
+    boolean wildcard =
+        config.nbdHost() == null
+            || config.nbdHost().isBlank()
+            || config.nbdHost().equals("0.0.0.0")
+            || config.nbdHost().equals("::");
+    String host = wildcard ? "127.0.0.1" : config.nbdHost();
+    String hostPort = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    return new QemuHypervisor(
+        new QemuHypervisor.Settings(
+            QemuHypervisor.Settings.defaults().binary(),
+            config.qemuAccel(),
+            QemuHypervisor.Settings.defaults().shutdownTimeout()),
+        driver::folder,
+        exports,
+        () -> hostPort,
+        this::guestStopped);
+  }
+
+  /**
+   * A guest stopped without Haven asking (it shut down, crashed, or QEMU was killed): the VM is off
+   * now, so it is marked off, its NBD clients are dropped and its disks flushed.
+   */
+  private void guestStopped(String vmId, String reason) {
+    try {
+      VmRecord vm = driver.setPower(vmId, false);
+      for (VmDisk disk : vm.disks()) {
+        closeExport(disk.id());
+        driver.device(vmId, disk.id()).flush();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.error("could not mark VM {} off after its guest stopped ({})", vmId, reason, e);
+    }
   }
 
   private void closeExport(String diskId) {
@@ -180,6 +235,8 @@ public final class AgentServer implements AutoCloseable {
   /** Stops both servers and flushes every disk and log. Running VMs stay marked as running. */
   @Override
   public void close() {
+    // The host goes down: its guests stop at once, before their disks' exports go away.
+    hypervisor.close();
     if (grpc != null) {
       grpc.shutdown();
       try {

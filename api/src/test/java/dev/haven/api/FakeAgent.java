@@ -103,6 +103,15 @@ final class FakeAgent extends AgentServiceGrpc.AgentServiceImplBase implements A
 
   @Override
   public void createVm(CreateVmRequest request, StreamObserver<Vm> out) {
+    // Import: the real agent refuses an image that is not a file on its host the same way.
+    if (!request.getImagePath().isEmpty()
+        && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(request.getImagePath()))) {
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("image_path " + request.getImagePath() + " is not a file")
+              .asException());
+      return;
+    }
     String id = hostName + "-vm-" + next.incrementAndGet();
     Vm.Builder vm =
         Vm.newBuilder()

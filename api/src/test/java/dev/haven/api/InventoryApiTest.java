@@ -222,6 +222,31 @@ class InventoryApiTest {
   }
 
   @Test
+  void R5_importNeedsAnImageTheAgentAcceptsAndNoDisksBeside() {
+    String host = host(site("r5-import"), "h", AGENT.address());
+    int before = H.http().get("/hosts/" + host + "/vms").json().size();
+
+    Http.Reply missing =
+        H.http()
+            .post(
+                "/hosts/" + host + "/vms",
+                "{\"name\":\"v\",\"cpus\":1,\"memoryMiB\":64,\"image\":\"/nothere.qcow2\"}");
+    assertThat(missing.status()).isEqualTo(400);
+    assertThat(missing.text("field")).isEqualTo("image");
+    assertThat(missing.text("message")).contains("/nothere.qcow2");
+
+    Http.Reply both =
+        H.http()
+            .post(
+                "/hosts/" + host + "/vms",
+                "{\"name\":\"v\",\"cpus\":1,\"memoryMiB\":64,\"image\":\"/x.raw\","
+                    + "\"disks\":[{\"sizeBytes\":4096}]}");
+    assertThat(both.status()).isEqualTo(400);
+    assertThat(both.text("field")).isEqualTo("disks");
+    assertThat(H.http().get("/hosts/" + host + "/vms").json().size()).isEqualTo(before);
+  }
+
+  @Test
   void R5_aVmOnlyTheAgentKnowsIsFoundByAskingTheAgents() {
     host(site("r5-hidden"), "h", AGENT.address());
     AGENT.put("hidden-vm", "made-elsewhere");

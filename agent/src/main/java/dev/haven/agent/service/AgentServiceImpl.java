@@ -10,6 +10,8 @@ import dev.haven.agent.replication.TargetReplication;
 import dev.haven.agent.replication.TestVms;
 import dev.haven.agent.scripts.ScriptRunner;
 import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.Hypervisor;
+import dev.haven.agent.vm.ImageImporter;
 import dev.haven.agent.vm.VmSpec;
 import dev.haven.protocol.AgentInfo;
 import dev.haven.protocol.AgentServiceGrpc;
@@ -68,6 +70,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final TestVms tests;
   private final ReplicationStates states;
   private final ScriptRunner scripts;
+  private final Hypervisor hypervisor;
 
   public AgentServiceImpl(
       Identity identity,
@@ -78,6 +81,20 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
       ReplicationCycle cycle,
       TargetReplication target,
       Consumer<String> closeExport) {
+    this(identity, nbdAddress, driver, store, source, cycle, target, closeExport, Hypervisor.NONE);
+  }
+
+  /** As above, with the hypervisor that runs the guests of powered-on VMs. */
+  public AgentServiceImpl(
+      Identity identity,
+      Supplier<String> nbdAddress,
+      FileVmDriver driver,
+      ReplicationStateStore store,
+      SourceReplication source,
+      ReplicationCycle cycle,
+      TargetReplication target,
+      Consumer<String> closeExport,
+      Hypervisor hypervisor) {
     this.identity = identity;
     this.nbdAddress = nbdAddress;
     this.driver = driver;
@@ -85,11 +102,23 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.source = source;
     this.cycle = cycle;
     this.target = target;
-    this.vms = new VmOperations(driver, store, closeExport);
+    this.vms = new VmOperations(driver, store, closeExport, hypervisor);
+    this.hypervisor = hypervisor;
     this.points = new RecoveryPoints(target);
     this.tests = new TestVms(driver, store);
     this.states = new ReplicationStates(driver, store);
     this.scripts = new ScriptRunner(ScriptRunner.folderOf(identity.dataDir()));
+  }
+
+  /** An off VM carries why its guest stopped on its own, when it did. */
+  private Vm withReason(Vm vm) {
+    if (vm.getPowerState().equals("on")) {
+      return vm;
+    }
+    return hypervisor
+        .powerReason(vm.getId())
+        .map(reason -> vm.toBuilder().setPowerReason(reason).build())
+        .orElse(vm);
   }
 
   @Override
@@ -113,31 +142,39 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         responses,
         () -> {
           ListVmsResponse.Builder out = ListVmsResponse.newBuilder();
-          driver.list().forEach(vm -> out.addVms(Messages.vm(vm, nbdAddress.get())));
+          driver.list().forEach(vm -> out.addVms(withReason(Messages.vm(vm, nbdAddress.get()))));
           return out.build();
         });
   }
 
   @Override
   public void getVm(VmRef request, StreamObserver<Vm> responses) {
-    Calls.unary(responses, () -> Messages.vm(driver.require(request.getVmId()), nbdAddress.get()));
+    Calls.unary(
+        responses,
+        () -> withReason(Messages.vm(driver.require(request.getVmId()), nbdAddress.get())));
   }
 
   @Override
   public void createVm(CreateVmRequest request, StreamObserver<Vm> responses) {
     Calls.unary(
         responses,
-        () ->
-            Messages.vm(
-                driver.create(
-                    new VmSpec(
-                        request.getName(),
-                        request.getCpus(),
-                        request.getMemoryMib(),
-                        request.getDiskSizeBytesList(),
-                        request.getNetworksList(),
-                        "")),
-                nbdAddress.get()));
+        () -> {
+          VmSpec spec =
+              new VmSpec(
+                  request.getName(),
+                  request.getCpus(),
+                  request.getMemoryMib(),
+                  request.getDiskSizeBytesList(),
+                  request.getNetworksList(),
+                  "");
+          // Import: a VM made from an image on this host (raw or qcow2).
+          return Messages.vm(
+              request.getImagePath().isEmpty()
+                  ? driver.create(spec)
+                  : new ImageImporter(driver, identity.dataDir())
+                      .importVm(spec, Path.of(request.getImagePath())),
+              nbdAddress.get());
+        });
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.haven.agent.disk.BlockDevice;
 import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
 import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.Hypervisor;
 import dev.haven.agent.vm.VmDisk;
 import dev.haven.agent.vm.VmRecord;
 import dev.haven.protocol.HashDiskResponse;
@@ -24,17 +25,28 @@ final class VmOperations {
   private final FileVmDriver driver;
   private final ReplicationStateStore store;
   private final Consumer<String> closeExport;
+  private final Hypervisor hypervisor;
 
-  /** {@code closeExport} disconnects the NBD clients of one disk. */
-  VmOperations(FileVmDriver driver, ReplicationStateStore store, Consumer<String> closeExport) {
+  /**
+   * {@code closeExport} disconnects the NBD clients of one disk; {@code hypervisor} runs the guest
+   * of a powered-on VM.
+   */
+  VmOperations(
+      FileVmDriver driver,
+      ReplicationStateStore store,
+      Consumer<String> closeExport,
+      Hypervisor hypervisor) {
     this.driver = driver;
     this.store = store;
     this.closeExport = closeExport;
+    this.hypervisor = hypervisor;
   }
 
   VmRecord setPower(String vmId, boolean on) throws IOException {
     VmRecord vm = driver.require(vmId);
     if (!on) {
+      // The guest shuts down first, writing its last blocks to the still-exported disks.
+      hypervisor.stop(vmId);
       VmRecord off = driver.setPower(vmId, false);
       // Now that the disks resolve to nothing, drop the clients still connected and make what
       // they wrote last durable.
@@ -57,7 +69,18 @@ final class VmOperations {
                 + " powering it on");
       }
     }
-    return driver.setPower(vmId, true);
+    VmRecord running = driver.setPower(vmId, true);
+    try {
+      hypervisor.start(running);
+    } catch (IOException | RuntimeException e) {
+      // A guest that cannot start leaves the VM off, as it was.
+      driver.setPower(vmId, false);
+      for (VmDisk disk : vm.disks()) {
+        closeExport.accept(disk.id());
+      }
+      throw e;
+    }
+    return running;
   }
 
   /** Powers the VM off and deletes it; refused while it is an active replication's replica. */

@@ -26,6 +26,8 @@ public final class AgentGateway {
   /** Deadline of inventory calls (list, get, create, power). */
   static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
+  static final Duration IMPORT_DEADLINE = Duration.ofMinutes(30);
+
   /** Deadline of the health probe behind {@code GET /hosts/{id}}. */
   static final Duration INFO_DEADLINE = Duration.ofSeconds(2);
 
@@ -53,6 +55,14 @@ public final class AgentGateway {
 
   public Vm createVm(Host host, CreateVmRequest request) {
     return call(host, CALL_DEADLINE, "create VM", s -> s.createVm(request));
+  }
+
+  /**
+   * Import: the agent converts the image at {@code request.image_path} on its host, which takes as
+   * long as copying it, so the deadline is longer than other calls'.
+   */
+  public Vm importVm(Host host, CreateVmRequest request) {
+    return call(host, IMPORT_DEADLINE, "import the image", s -> s.createVm(request));
   }
 
   public Vm setPower(Host host, String vmId, boolean on) {

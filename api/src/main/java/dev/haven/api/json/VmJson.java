@@ -6,7 +6,6 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -16,13 +15,25 @@ import java.util.List;
 public final class VmJson {
   private VmJson() {}
 
-  /** {@code POST /hosts/{id}/vms}: a VM on the agent's built-in file driver. */
+  /**
+   * {@code POST /hosts/{id}/vms}: a VM with empty disks of the given sizes, or, with {@code image}
+   * (a raw or qcow2 image's path on the host) and no {@code disks}, an imported VM whose one disk
+   * holds the image's content.
+   */
   public record Create(
       @NotBlank @Size(max = 200) String name,
       @NotNull @Min(1) @Max(64) Integer cpus,
       @NotNull @Min(16) @Max(1_048_576) Integer memoryMiB,
-      @NotEmpty @Size(max = 16) @Valid List<@NotNull DiskSpec> disks,
-      @Size(max = 16) List<@NotBlank String> networks) {}
+      @Size(max = 16) @Valid List<@NotNull DiskSpec> disks,
+      @Size(max = 16) List<@NotBlank String> networks,
+      @Size(min = 1, max = 4096) String image) {
+
+    /** Without an image, as before. */
+    public Create(
+        String name, Integer cpus, Integer memoryMiB, List<DiskSpec> disks, List<String> networks) {
+      this(name, cpus, memoryMiB, disks, networks, null);
+    }
+  }
 
   /** One disk to create. */
   public record DiskSpec(@NotNull @Min(1) Long sizeBytes) {}

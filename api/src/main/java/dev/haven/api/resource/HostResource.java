@@ -135,17 +135,40 @@ public class HostResource {
   @Path("/{id}/vms")
   public Response createVm(
       @PathParam("id") String id, @NotNull @Valid VmJson.Create body, @Context UriInfo uri) {
+    boolean noDisks = body.disks() == null || body.disks().isEmpty();
+    if (body.image() == null && noDisks) {
+      throw ApiException.badRequest("disks", "must name at least one disk, or give an image");
+    }
+    if (body.image() != null && !noDisks) {
+      throw ApiException.badRequest(
+          "disks", "must be empty with an image: the imported VM gets the image's disk");
+    }
     Host host = find(id);
     CreateVmRequest.Builder request =
         CreateVmRequest.newBuilder()
             .setName(body.name())
             .setCpus(body.cpus())
             .setMemoryMib(body.memoryMiB());
-    body.disks().forEach(d -> request.addDiskSizeBytes(d.sizeBytes()));
+    if (body.disks() != null) {
+      body.disks().forEach(d -> request.addDiskSizeBytes(d.sizeBytes()));
+    }
     if (body.networks() != null) {
       request.addAllNetworks(body.networks());
     }
-    Vm vm = agents.createVm(host, request.build());
+    Vm vm;
+    if (body.image() == null) {
+      vm = agents.createVm(host, request.build());
+    } else {
+      try {
+        vm = agents.importVm(host, request.setImagePath(body.image()).build());
+      } catch (ApiException e) {
+        // The agent refused the image (missing, unreadable, not raw or qcow2): name the field.
+        if (e.status() == 400) {
+          throw new ApiException(400, e.code(), e.getMessage(), "image");
+        }
+        throw e;
+      }
+    }
     vms.record(host, vm);
     return Response.created(uri.getBaseUriBuilder().path("vms").path(vm.getId()).build())
         .entity(VmJson.View.of(host.id(), vm))

@@ -40,22 +40,10 @@ public final class DemoScenario {
    * policy's copy frequency, and creates a running VM with one 64 MiB disk at the primary site.
    */
   public void createVm(int copyFrequencySeconds) {
-    String primary = siteId("primary");
-    String secondary = siteId("secondary");
-    JsonNode host = api.get("/sites/" + primary + "/hosts").get(0);
-    JsonNode pairing = pairing(primary, secondary);
-    pairingId = pairing.get("id").asText();
-    String policyId = pairing.get("policyId").asText();
-    ObjectNode policy = (ObjectNode) api.get("/policies/" + policyId);
-    policy.remove(List.of("id", "createdAt", "updatedAt"));
-    policy.put("copyFrequencySeconds", copyFrequencySeconds);
-    api.put("/policies/" + policyId, policy);
-    out.printf(
-        "pairing %s (primary -> secondary), policy %s: a recovery point every %d s%n",
-        pairingId, policy.get("name").asText(), copyFrequencySeconds);
+    String hostId = usePairing(copyFrequencySeconds);
     JsonNode vm =
         api.post(
-            "/hosts/" + host.get("id").asText() + "/vms",
+            "/hosts/" + hostId + "/vms",
             Map.of(
                 "name",
                 "demo-vm",
@@ -71,6 +59,50 @@ public final class DemoScenario {
     api.post("/vms/" + vmId + "/power", Map.of("state", "on"));
     nbdUri = api.get("/vms/" + vmId).get("disks").get(0).get("nbd").asText();
     out.printf("VM %s runs at primary; its disk is %s%n", vmId, nbdUri);
+  }
+
+  /**
+   * As {@link #createVm}, but the VM is imported from {@code image} (a raw or qcow2 file on the
+   * primary host), for a real guest under the QEMU hypervisor; answers the VM's id.
+   */
+  public String importVm(int copyFrequencySeconds, Path image) {
+    String hostId = usePairing(copyFrequencySeconds);
+    JsonNode vm =
+        api.post(
+            "/hosts/" + hostId + "/vms",
+            Map.of(
+                "name",
+                "demo-guest",
+                "cpus",
+                1,
+                "memoryMiB",
+                256,
+                "networks",
+                List.of("lan"),
+                "image",
+                image.toAbsolutePath().toString()));
+    vmId = vm.get("id").asText();
+    api.post("/vms/" + vmId + "/power", Map.of("state", "on"));
+    out.printf("VM %s imported from %s and powered on at primary%n", vmId, image);
+    return vmId;
+  }
+
+  /** Uses the primary→secondary pairing with the given copy frequency; answers a primary host. */
+  private String usePairing(int copyFrequencySeconds) {
+    String primary = siteId("primary");
+    String secondary = siteId("secondary");
+    JsonNode host = api.get("/sites/" + primary + "/hosts").get(0);
+    JsonNode pairing = pairing(primary, secondary);
+    pairingId = pairing.get("id").asText();
+    String policyId = pairing.get("policyId").asText();
+    ObjectNode policy = (ObjectNode) api.get("/policies/" + policyId);
+    policy.remove(List.of("id", "createdAt", "updatedAt"));
+    policy.put("copyFrequencySeconds", copyFrequencySeconds);
+    api.put("/policies/" + policyId, policy);
+    out.printf(
+        "pairing %s (primary -> secondary), policy %s: a recovery point every %d s%n",
+        pairingId, policy.get("name").asText(), copyFrequencySeconds);
+    return host.get("id").asText();
   }
 
   /** Writes {@code count} random 64 KiB blocks through qemu-io (a real NBD client). */

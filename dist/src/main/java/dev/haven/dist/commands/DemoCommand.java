@@ -2,6 +2,8 @@ package dev.haven.dist.commands;
 
 import dev.haven.dist.client.DemoScenario;
 import dev.haven.dist.client.HavenApiClient;
+import dev.haven.dist.guest.DemoGuest;
+import dev.haven.dist.guest.GuestDemo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +24,28 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--copy-frequency", defaultValue = "5", description = "seconds between cycles")
   int copyFrequency;
 
+  @Option(
+      names = "--qemu",
+      description =
+          "a real guest: the stack runs QEMU (haven standalone --hypervisor qemu); the demo guest"
+              + " boots, fails over and reports what it found on its disk")
+  boolean qemu;
+
+  @Option(
+      names = "--data",
+      defaultValue = "./haven-data",
+      description = "the standalone stack's data folder (with --qemu: where the consoles are)")
+  Path data;
+
+  @Option(names = "--guest-cache", description = "where the demo guest is built")
+  Path guestCache;
+
   @Override
   public Integer call() throws Exception {
+    if (qemu) {
+      return new GuestDemo(new HavenApiClient(apiUrl), System.out, data)
+          .run(copyFrequency, guestCache != null ? guestCache : DemoGuest.defaultCache());
+    }
     DemoScenario demo = new DemoScenario(new HavenApiClient(apiUrl), System.out, System.nanoTime());
     demo.createVm(copyFrequency);
     demo.write(200);

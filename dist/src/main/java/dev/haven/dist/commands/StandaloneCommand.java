@@ -41,6 +41,12 @@ public final class StandaloneCommand implements Callable<Integer> {
   @Option(names = "--nbd-port-base", defaultValue = "10809", description = "NBD ports from")
   int nbdPortBase;
 
+  @Option(
+      names = "--hypervisor",
+      defaultValue = "file",
+      description = "the agents' hypervisor: file (disks only) or qemu (real guests)")
+  String hypervisor;
+
   @Override
   public Integer call() throws Exception {
     StandaloneOptions options =
@@ -48,7 +54,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             data,
             temporal,
             bind,
-            new StandalonePorts(apiPort, temporalPort, temporalUiPort, agentPortBase, nbdPortBase));
+            new StandalonePorts(apiPort, temporalPort, temporalUiPort, agentPortBase, nbdPortBase),
+            hypervisor);
     StandaloneStack stack = StandaloneStack.start(options, System.out);
     ProcessLifetime.runUntilStopped(stack);
     return 0;

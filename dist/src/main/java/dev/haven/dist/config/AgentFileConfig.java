@@ -5,10 +5,23 @@ import java.nio.file.Path;
 
 /**
  * An agent's config file ({@code agent.yml}): host and site names, data folder, the {@code
- * host:port} its gRPC and NBD servers listen on, and its TLS identity.
+ * host:port} its gRPC and NBD servers listen on, its TLS identity, and its hypervisor ({@code
+ * file}, the default, or {@code qemu}).
  */
 public record AgentFileConfig(
-    String hostName, String site, String dataDir, String grpc, String nbd, TlsFileConfig tls) {
+    String hostName,
+    String site,
+    String dataDir,
+    String grpc,
+    String nbd,
+    TlsFileConfig tls,
+    String hypervisor) {
+
+  /** With the built-in file driver. */
+  public AgentFileConfig(
+      String hostName, String site, String dataDir, String grpc, String nbd, TlsFileConfig tls) {
+    this(hostName, site, dataDir, grpc, nbd, tls, null);
+  }
 
   public AgentConfig toAgentConfig() {
     require(hostName, "hostName");
@@ -27,7 +40,9 @@ public record AgentFileConfig(
         grpcAddress.port(),
         nbdAddress.host(),
         nbdAddress.port(),
-        tls.toFiles());
+        tls.toFiles(),
+        hypervisor,
+        null);
   }
 
   private static void require(String value, String field) {

@@ -79,7 +79,9 @@ public final class StandaloneStack implements AutoCloseable {
 
     for (int i = 0; i < SITES.size(); i++) {
       String site = SITES.get(i);
-      AgentServer agent = startAgent(layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i));
+      AgentServer agent =
+          startAgent(
+              layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i), options.hypervisor());
       started.push(agent);
       agents.put(site, agent);
       out.printf(
@@ -148,7 +150,8 @@ public final class StandaloneStack implements AutoCloseable {
       String site,
       String bind,
       int grpcPort,
-      int nbdPort)
+      int nbdPort,
+      String hypervisor)
       throws Exception {
     Path dir = layout.agentDir(site);
     String hostName = site + "-host";
@@ -160,7 +163,8 @@ public final class StandaloneStack implements AutoCloseable {
             dir.toString(),
             bind + ":" + grpcPort,
             bind + ":" + nbdPort,
-            TlsFileConfig.of(tls));
+            TlsFileConfig.of(tls),
+            hypervisor);
     // The same file runs this agent alone: haven agent --config <dir>/agent.yml
     ConfigFiles.write(dir.resolve("agent.yml"), file);
     AgentConfig config = file.toAgentConfig();

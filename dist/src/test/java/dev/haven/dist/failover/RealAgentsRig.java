@@ -59,10 +59,15 @@ final class RealAgentsRig implements AutoCloseable {
   AgentServer b;
 
   RealAgentsRig(Path root) throws IOException {
+    this(root, "file");
+  }
+
+  /** The rig with both agents on {@code hypervisor} ({@code file} or {@code qemu}). */
+  RealAgentsRig(Path root, String hypervisor) throws IOException {
     this.root = root;
     this.ca = CertificateAuthority.loadOrCreate(root.resolve("ca"));
-    this.configA = config("a", "primary");
-    this.configB = config("b", "secondary");
+    this.configA = config("a", "primary").withHypervisor(hypervisor);
+    this.configB = config("b", "secondary").withHypervisor(hypervisor);
     TlsFiles workerTls = ca.issue(root.resolve("worker"), "worker", List.of());
     this.channels = new AgentChannels(workerTls.channelCredentials());
     this.a = AgentServer.start(configA);
