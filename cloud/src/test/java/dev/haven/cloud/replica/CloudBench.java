@@ -64,7 +64,8 @@ public final class CloudBench {
           new BaseUploader(
                   replica,
                   BaseUploader.DEFAULT_CHUNK_BYTES,
-                  Runtime.getRuntime().availableProcessors())
+                  Integer.getInteger(
+                      "haven.bench.threads", 2 * Runtime.getRuntime().availableProcessors()))
               .upload(DISK, size, reader, Set.of(), n -> {});
       List<LogPartRef> log = replica.uploadLog(DISK, 1, LogObjects.encode(List.of(), 32 << 20));
       replica.writeInitialPoint(
