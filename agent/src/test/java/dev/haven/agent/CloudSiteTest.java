@@ -258,6 +258,41 @@ class CloudSiteTest {
     assertThat(check.getDiskSha256List()).containsExactly(cloudHash);
   }
 
+  @Test
+  void R13_pointsPastRetentionAreFoldedAwayInTheCloudAndTheLatestStillFailsOver() throws Exception {
+    Vm vm = Replicas.createVm(agents, "ret", 8 * MIB);
+    String diskId = vm.getDisks(0).getId();
+    BlockDevice disk = agents.driverA().device(vm.getId(), diskId);
+    Random random = new Random(13);
+    Replicas.writeRandom(disk, random, 20, 64 * 1024);
+    agents.agentA().startReplication(toCloud("item-c4", vm));
+    copy("item-c4", diskId);
+    // A retention of 1 ms: every point but the newest is past it by the next cycle.
+    agents
+        .agentA()
+        .setRecoveryPolicy(
+            dev.haven.protocol.SetRecoveryPolicyRequest.newBuilder()
+                .setItemId("item-c4")
+                .setRetentionMillis(1)
+                .build());
+    for (int i = 0; i < 3; i++) {
+      Replicas.writeRandom(disk, random, 10, 64 * 1024);
+      cycle("item-c4");
+    }
+    String now = Replicas.hashA(agents, vm.getId(), diskId);
+    List<RecoveryPoint> points =
+        cloudHost()
+            .listCloudPoints(
+                CloudItemRef.newBuilder().setItemId("item-c4").setCloudStorage(storage).build())
+            .getPointsList();
+    assertThat(points).hasSize(1);
+    try (ObjectStore store = ObjectStores.open(storage)) {
+      assertThat(store.list("items/item-c4/disks/" + diskId + "/logs/"))
+          .allMatch(k -> k.contains(String.format("%020d.", points.get(0).getSeq())));
+    }
+    assertThat(failover("item-c4", "").getDiskSha256List()).containsExactly(now);
+  }
+
   private static int indexOf(byte[] haystack, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= haystack.length; i++) {

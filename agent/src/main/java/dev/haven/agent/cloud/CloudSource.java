@@ -146,6 +146,32 @@ public final class CloudSource {
     return bytes;
   }
 
+  /**
+   * Garbage collection after a point (R13 for a cloud site): when the oldest point is older than
+   * {@code retentionMillis}, the base is folded forward to the oldest point within retention and
+   * everything older goes. Returns the points deleted. A retention of 0 or less keeps everything.
+   * Runs in the cycle, under the item's cycle lock, so no upload is in flight for the item.
+   */
+  public List<Long> collect(String itemId, long retentionMillis, long nowMillis)
+      throws IOException {
+    if (retentionMillis <= 0) {
+      return List.of();
+    }
+    String location = targets.location(itemId).orElseThrow();
+    CloudReplica replica = stores.replica(location, itemId);
+    List<Long> seqs = replica.pointSeqs();
+    if (seqs.size() < 2
+        || replica.manifest(seqs.get(0)).createdAtMillis() >= nowMillis - retentionMillis) {
+      return List.of();
+    }
+    List<PointManifest> points = new ArrayList<>();
+    for (long seq : seqs) {
+      points.add(replica.manifest(seq));
+    }
+    long oldest = RetentionCollector.oldestKept(points, nowMillis, retentionMillis);
+    return new RetentionCollector(replica, scratch).collect(oldest).pointsDeleted();
+  }
+
   private static boolean alreadyRecorded(
       Optional<PointManifest> latest, Map<String, DiskManifest> bases) {
     if (latest.isEmpty() || latest.get().generation() != 0) {

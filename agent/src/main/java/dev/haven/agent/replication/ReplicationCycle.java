@@ -187,6 +187,11 @@ public final class ReplicationCycle {
       return new Shipped(0, 0, 0);
     }
     long bytes = source.cloud().ship(itemId, diskIds, seq, toShip, appConsistent, sealedAt);
+    // Points past retention go as soon as a newer one exists (the latest is always kept).
+    source
+        .cloud()
+        .collect(
+            itemId, store.recovery().get(itemId).retentionMillis(), System.currentTimeMillis());
     long logBytes = 0;
     for (int i = 0; i < logs.size(); i++) {
       DiskPair pair = record.disks().get(i);

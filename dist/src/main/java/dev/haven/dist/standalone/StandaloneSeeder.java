@@ -32,4 +32,15 @@ final class StandaloneSeeder {
       seeder.ensureDefaultPairing(primary.id(), secondary.id());
     }
   }
+
+  /**
+   * Issue 8: the cloud site with its object store and its host, whose agent is used only at
+   * failover. Run at every start, like {@link #seed}.
+   */
+  static void seedCloud(Jdbi jdbi, String name, String agentAddress, String storage) {
+    StoreSeeder seeder = new StoreSeeder(jdbi);
+    Site site = seeder.ensureSite(name, "cloud");
+    seeder.ensureHost(site.id(), name + "-host", agentAddress);
+    seeder.ensureSiteStorage(site.id(), storage);
+  }
 }

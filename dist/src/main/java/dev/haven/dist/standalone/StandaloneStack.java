@@ -39,6 +39,12 @@ public final class StandaloneStack implements AutoCloseable {
   /** The sites that exist from the first start, in port order. */
   public static final List<String> SITES = List.of("primary", "secondary");
 
+  /**
+   * Issue 8: the cloud site, after the on-premises ones in port order (7403, NBD 10811). Its object
+   * store is the folder {@code <data>/cloud-storage}; its host agent is used only at failover.
+   */
+  public static final String CLOUD_SITE = "cloud";
+
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final PrintStream out;
 
@@ -75,6 +81,11 @@ public final class StandaloneStack implements AutoCloseable {
         temporal.kind(),
         temporal.uiUrl().map(u -> ", web UI " + u).orElse(", no web UI"));
 
+    // Issue 8: the vault keyring every agent seals cloud objects with, made on first start. The
+    // agents of this JVM are given it; an agent run on its own reads HAVEN_VAULT_KEYRING.
+    Path keyring = layout.root().resolve("vault.keyring");
+    dev.haven.cloud.crypto.VaultKeyring.loadOrCreate(keyring);
+    System.setProperty("haven.vault.keyring", keyring.toString());
     for (int i = 0; i < SITES.size(); i++) {
       String site = SITES.get(i);
       AgentServer agent = startAgent(layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i));
@@ -84,8 +95,24 @@ public final class StandaloneStack implements AutoCloseable {
           site, agent.grpcAddress(), agent.nbdAddress(), layout.agentDir(site));
     }
 
+    int cloudIndex = SITES.size();
+    AgentServer cloudAgent =
+        startAgent(
+            layout, ca, CLOUD_SITE, bind, ports.agentGrpc(cloudIndex), ports.nbd(cloudIndex));
+    started.push(cloudAgent);
+    Path cloudStorage =
+        java.nio.file.Files.createDirectories(layout.root().resolve("cloud-storage"));
+    out.printf(
+        "Agent      %-9s gRPC %s (mutual TLS), NBD %s, object store %s%n",
+        CLOUD_SITE, cloudAgent.grpcAddress(), cloudAgent.nbdAddress(), cloudStorage);
+
     Jdbi jdbi = HavenStore.open(layout.jdbcUrl(), "sa", "");
     StandaloneSeeder.seed(jdbi, SITES, site -> bind + ":" + ports.agentGrpc(SITES.indexOf(site)));
+    StandaloneSeeder.seedCloud(
+        jdbi,
+        CLOUD_SITE,
+        bind + ":" + ports.agentGrpc(cloudIndex),
+        cloudStorage.toUri().toString());
 
     TlsFiles workerTls =
         ca.issue(layout.tlsDir(layout.workerDir()), "worker", List.of(bindHostName(bind)));
