@@ -259,6 +259,56 @@ class CloudSiteTest {
   }
 
   @Test
+  void R21_failbackToAnAlternateLocationIsAFullCopyIntoANewVm() throws Exception {
+    Vm vm = Replicas.createVm(agents, "alt", 12 * MIB);
+    String diskId = vm.getDisks(0).getId();
+    Resyncs.fillRandom(agents.driverA().device(vm.getId(), diskId), 31);
+    agents.agentA().startReplication(toCloud("item-c5", vm));
+    copy("item-c5", diskId);
+    cycle("item-c5");
+    agents.agentA().stopReplication(ItemRef.newBuilder().setItemId("item-c5").build());
+    MaterializeRecoveryPointResponse cloud = failover("item-c5", "");
+    Vm cloudVm = cloud.getVm();
+    String cloudDisk = cloudVm.getDisks(0).getId();
+    Resyncs.touchBlocks(agents.driverB().device(cloudVm.getId(), cloudDisk), 7, 150);
+    String cloudHash = Replicas.hashB(agents, cloudVm.getId(), cloudDisk);
+
+    // The alternate host makes a new VM of the cloud VM's shape; the copy sends the whole disk.
+    ReplicationState alternate =
+        agents
+            .agentA()
+            .prepareReplica(
+                PrepareReplicaRequest.newBuilder()
+                    .setItemId("item-c5-back")
+                    .setSourceVm(cloudVm)
+                    .putNetworkMapping("cloud-vnet", "lan")
+                    .build());
+    assertThat(alternate.getVmId()).isNotEqualTo(vm.getId());
+    agents
+        .agentB()
+        .startReplication(
+            StartReplicationRequest.newBuilder()
+                .setItemId("item-c5-back")
+                .setVmId(cloudVm.getId())
+                .setTargetAddress(agents.a.grpcAddress())
+                .setReplicaVmId(alternate.getVmId())
+                .addAllDisks(alternate.getDisksList())
+                .build());
+    List<CopyProgress> progress = new ArrayList<>();
+    agents
+        .agentB()
+        .copyDisk(
+            CopyDiskRequest.newBuilder().setItemId("item-c5-back").setDiskId(cloudDisk).build())
+        .forEachRemaining(progress::add);
+    assertThat(progress.get(progress.size() - 1).getDone()).isTrue();
+    agents
+        .agentB()
+        .replicateCycle(ReplicateCycleRequest.newBuilder().setItemId("item-c5-back").build());
+    String newDisk = alternate.getDisks(0).getReplicaDiskId();
+    assertThat(Replicas.hashA(agents, alternate.getVmId(), newDisk)).isEqualTo(cloudHash);
+  }
+
+  @Test
   void R13_pointsPastRetentionAreFoldedAwayInTheCloudAndTheLatestStillFailsOver() throws Exception {
     Vm vm = Replicas.createVm(agents, "ret", 8 * MIB);
     String diskId = vm.getDisks(0).getId();

@@ -96,9 +96,18 @@ public final class StandaloneStack implements AutoCloseable {
     }
 
     int cloudIndex = SITES.size();
-    AgentServer cloudAgent =
-        startAgent(
-            layout, ca, CLOUD_SITE, bind, ports.agentGrpc(cloudIndex), ports.nbd(cloudIndex));
+    AgentServer cloudAgent;
+    try {
+      cloudAgent =
+          startAgent(
+              layout, ca, CLOUD_SITE, bind, ports.agentGrpc(cloudIndex), ports.nbd(cloudIndex));
+    } catch (java.io.IOException e) {
+      // Custom port bases (tests, benchmarks) may leave the cloud host's fixed ports taken. No
+      // source agent records the cloud host's address (sources write to the object store), and
+      // the seeder updates the host's address at every start, so free ports are safe here.
+      out.printf("Agent      %s: its fixed ports are taken (%s); using free ones%n", CLOUD_SITE, e);
+      cloudAgent = startAgent(layout, ca, CLOUD_SITE, bind, 0, 0);
+    }
     started.push(cloudAgent);
     Path cloudStorage =
         java.nio.file.Files.createDirectories(layout.root().resolve("cloud-storage"));
@@ -108,11 +117,9 @@ public final class StandaloneStack implements AutoCloseable {
 
     Jdbi jdbi = HavenStore.open(layout.jdbcUrl(), "sa", "");
     StandaloneSeeder.seed(jdbi, SITES, site -> bind + ":" + ports.agentGrpc(SITES.indexOf(site)));
-    StandaloneSeeder.seedCloud(
-        jdbi,
-        CLOUD_SITE,
-        bind + ":" + ports.agentGrpc(cloudIndex),
-        cloudStorage.toUri().toString());
+    String cloudGrpc = cloudAgent.grpcAddress();
+    String cloudAddress = bind + cloudGrpc.substring(cloudGrpc.lastIndexOf(':'));
+    StandaloneSeeder.seedCloud(jdbi, CLOUD_SITE, cloudAddress, cloudStorage.toUri().toString());
 
     TlsFiles workerTls =
         ca.issue(layout.tlsDir(layout.workerDir()), "worker", List.of(bindHostName(bind)));
