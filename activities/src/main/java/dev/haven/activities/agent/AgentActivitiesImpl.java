@@ -52,13 +52,28 @@ public final class AgentActivitiesImpl implements AgentActivities {
   private final DiskCopier copier;
   private final DiskResyncer resyncer;
   private final Prerequisites prerequisites;
+  private final CloudReplicationCalls cloud;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
     this.copier = new DiskCopier(channels, calls);
     this.resyncer = new DiskResyncer(channels);
     this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
+    this.cloud = new CloudReplicationCalls(channels, calls);
   }
+
+  // --- cloud site (issue 8) ---
+  @Override
+  public ReplicaPrepared startCloudReplication(CloudStartInput in) {
+    return cloud.start(in);
+  }
+
+  @Override
+  public DiskCopied copyDiskToCloud(CloudCopyInput in) {
+    return cloud.copy(in);
+  }
+
+  // --- end cloud site ---
 
   @Override
   public ReplicaPrepared prepareReplica(PrepareReplicaInput in) {

@@ -222,6 +222,13 @@ public final class StoreActivitiesImpl implements StoreActivities {
     return jobs.open(open);
   }
 
+  // --- cloud site (issue 8) ---
+  @Override
+  public String siteStorage(String siteId) {
+    return jdbi.withExtension(dev.haven.store.SiteStorageDao.class, d -> d.find(siteId))
+        .orElse(null);
+  }
+
   @Override
   public ItemPolicy itemPolicy(ItemRef ref) {
     return jdbi.withHandle(

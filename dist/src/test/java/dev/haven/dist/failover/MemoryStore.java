@@ -15,6 +15,14 @@ final class MemoryStore implements StoreActivities {
   final List<JobStateUpdate> jobs = new CopyOnWriteArrayList<>();
   final List<DirectionUpdate> directions = new CopyOnWriteArrayList<>();
 
+  /** Issue 8: site id to object store, for the sites a test makes cloud sites. */
+  final java.util.Map<String, String> siteStorage = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public String siteStorage(String siteId) {
+    return siteStorage.get(siteId);
+  }
+
   @Override
   public Ack recordDirection(DirectionUpdate update) {
     directions.add(update);

@@ -252,5 +252,30 @@ public interface AgentActivities {
    * only the blocks that differ. Idempotent for the same seed.
    */
   ReplicaPrepared prepareSeededReplica(SeededReplicaInput input);
+
   // --- end reverse replication (R25) ---
+
+  // --- cloud site (issue 8) ---
+  record CloudStartInput(
+      String itemId, String sourceAgent, String vmId, String cloudHostAgent, String cloudStorage) {}
+
+  /**
+   * Starts replication to a cloud site's object store at the source, which writes the objects
+   * itself; no replica VM exists until a failover. Answers the VM's disks, each its own replica
+   * disk id. Idempotent.
+   */
+  default ReplicaPrepared startCloudReplication(CloudStartInput input) {
+    throw new UnsupportedOperationException("this worker cannot replicate to a cloud site");
+  }
+
+  record CloudCopyInput(String itemId, String sourceAgent, String diskId) {}
+
+  /**
+   * Uploads one disk as the item's base in the cloud site (chunks already stored are skipped, so a
+   * retry resumes cheaply); heartbeats as it goes.
+   */
+  default DiskCopied copyDiskToCloud(CloudCopyInput input) {
+    throw new UnsupportedOperationException("this worker cannot replicate to a cloud site");
+  }
+  // --- end cloud site ---
 }

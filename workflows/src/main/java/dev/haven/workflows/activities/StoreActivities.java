@@ -103,5 +103,16 @@ public interface StoreActivities {
 
   /** Records the item's new direction; an unknown item is acknowledged as not recorded. */
   Ack recordDirection(DirectionUpdate update);
+
   // --- end reverse replication (R25) ---
+
+  // --- cloud site (issue 8) ---
+  /**
+   * The object store of site {@code siteId} when it is a cloud site with one (its location, e.g.
+   * {@code file:///srv/haven/cloud-storage}), else null. A store without cloud sites answers null.
+   */
+  default String siteStorage(String siteId) {
+    return null;
+  }
+  // --- end cloud site ---
 }

@@ -42,6 +42,9 @@ final class ReplicationSteps {
   static final String FINALIZE = "finalize";
   static final String ONE_CYCLE_WRITE = "one-store-write-per-cycle";
 
+  /** Issue 8: the target may be a cloud site; histories from before replay without the check. */
+  static final String CLOUD_TARGET = "cloud-target";
+
   /** R12 as Site Recovery shows it: finalize protection is a job of its own after enabling. */
   static final String FINALIZE_JOB_TYPE = "finalize-protection";
 
@@ -205,6 +208,13 @@ final class ReplicationSteps {
   }
 
   private void enableSteps(String jobId) {
+    if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      s.cloudStorage = a.store.siteStorage(s.input.target().siteId());
+    }
+    if (s.cloudStorage != null) {
+      cloudEnableSteps(jobId);
+      return;
+    }
     ReplicaPrepared prepared =
         rec.step(jobId, PREPARE_REPLICA, () -> a.agent.prepareReplica(prepareInput()));
     s.replicaVmId = prepared.replicaVmId();
@@ -219,6 +229,35 @@ final class ReplicationSteps {
           for (DiskPair disk : prepared.disks()) {
             a.copier.copyDisk(
                 new CopyDiskInput(s.itemId(), sourceAgent(), targetAgent(), disk.sourceDiskId()));
+          }
+          return null;
+        });
+    finalizeProtection(jobId);
+  }
+
+  /**
+   * Issue 8: the source writes the disks into the cloud site's object store itself; there is no
+   * replica VM (so the network check of finalize does not apply) until a failover builds one.
+   */
+  private void cloudEnableSteps(String jobId) {
+    ReplicaPrepared prepared =
+        rec.step(
+            jobId,
+            START_REPLICATION,
+            () ->
+                a.agent.startCloudReplication(
+                    new AgentActivities.CloudStartInput(
+                        s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.cloudStorage)));
+    s.replicaVmId = null;
+    s.state = ItemState.INITIAL_REPLICATION;
+    rec.item(s);
+    rec.step(
+        jobId,
+        INITIAL_REPLICATION,
+        () -> {
+          for (DiskPair disk : prepared.disks()) {
+            a.copier.copyDiskToCloud(
+                new AgentActivities.CloudCopyInput(s.itemId(), sourceAgent(), disk.sourceDiskId()));
           }
           return null;
         });
