@@ -73,6 +73,11 @@ public final class AgentActivitiesImpl implements AgentActivities {
     return cloud.copy(in);
   }
 
+  @Override
+  public MaterializedPoint materializeCloudPoint(CloudMaterializeInput in) {
+    return cloud.materialize(in);
+  }
+
   // --- end cloud site ---
 
   @Override

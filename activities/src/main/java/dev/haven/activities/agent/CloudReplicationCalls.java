@@ -1,18 +1,24 @@
 package dev.haven.activities.agent;
 
 import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.CloudServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
+import dev.haven.protocol.MaterializeCloudPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
+import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.CloudCopyInput;
+import dev.haven.workflows.activities.AgentActivities.CloudMaterializeInput;
 import dev.haven.workflows.activities.AgentActivities.CloudStartInput;
 import dev.haven.workflows.activities.AgentActivities.DiskCopied;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
+import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.model.ErrorType;
 import io.grpc.Context;
@@ -97,5 +103,53 @@ final class CloudReplicationCalls {
     }
     return new DiskCopied(
         in.diskId(), last.getTotalChunks(), last.getBytesSent(), last.getZeroChunksSkipped());
+  }
+
+  /** Builds the VM at the cloud host, heartbeating every few seconds while the host works. */
+  MaterializedPoint materialize(CloudMaterializeInput in) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    MaterializeCloudPointRequest request =
+        MaterializeCloudPointRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setCloudStorage(in.cloudStorage())
+            .setPointId(in.pointId() == null ? "" : in.pointId())
+            .setVmName(in.vmName() == null ? "" : in.vmName())
+            .setCpus(1)
+            .setMemoryMib(512)
+            .addAllNetworks(in.networks() == null ? List.of() : in.networks())
+            .build();
+    java.util.concurrent.CompletableFuture<MaterializeRecoveryPointResponse> call =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                CloudServiceGrpc.newBlockingStub(channels.channel(in.cloudHostAgent()))
+                    .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .materializeCloudPoint(request));
+    MaterializeRecoveryPointResponse r;
+    while (true) {
+      try {
+        r = call.get(5, TimeUnit.SECONDS);
+        break;
+      } catch (java.util.concurrent.TimeoutException e) {
+        ctx.heartbeat(in.itemId());
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof StatusRuntimeException status) {
+          throw AgentErrors.failure("MaterializeCloudPoint", in.cloudHostAgent(), status);
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    RecoveryPoint point = r.getPoint();
+    return new MaterializedPoint(
+        point.getId(),
+        point.getSeq(),
+        point.getCreatedAtMillis(),
+        point.getAppConsistent(),
+        r.getVm().getId(),
+        r.getVm().getDisksList().stream().map(Disk::getId).toList(),
+        List.copyOf(r.getDiskSha256List()),
+        0);
   }
 }

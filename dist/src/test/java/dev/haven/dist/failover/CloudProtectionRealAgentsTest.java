@@ -13,7 +13,12 @@ import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.AfterFailoverRequest;
+import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.FailoverView;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionResult;
+import io.temporal.client.WorkflowStub;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -98,6 +103,86 @@ class CloudProtectionRealAgentsTest {
       try (ObjectStore store = ObjectStores.open(storage)) {
         assertThat(store.list("items/item-cloud/points/")).hasSizeGreaterThanOrEqualTo(3);
       }
+    }
+  }
+
+  private RealAgentsRig cloudRig(String storage) throws Exception {
+    Path keyring = tmp.resolve("vault.keyring");
+    VaultKeyring.loadOrCreate(keyring);
+    System.setProperty("haven.vault.keyring", keyring.toString());
+    RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"));
+    rig.store.siteStorage.put(rig.target().siteId(), storage);
+    return rig;
+  }
+
+  @Test
+  void R17_unplannedFailoverToTheCloudRunsTheChosenPointThenChangesPointAndCommits()
+      throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = cloudRig(storage)) {
+      Vm vm = rig.runningVm("db", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(17);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-cu", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      Map<Long, String> guestAt = new HashMap<>();
+      for (int i = 0; i < 2; i++) {
+        RealAgentsRig.write(vm, guest, random, 8);
+        guestAt.put(rig.cycle(wf), guest.sha256());
+      }
+      List<Long> seqs = guestAt.keySet().stream().sorted().toList();
+      RealAgentsRig.write(vm, guest, random, 8); // never shipped: the site goes down
+      rig.killA();
+
+      wf.failover(
+          new FailoverRequest(
+              "job-cu", "unplanned", "rp-" + seqs.get(0), null, null, "203.0.113.20"));
+      assertThat(rig.awaitJob("job-cu")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.FAILED_OVER);
+      FailoverView running = wf.failedOver();
+      Vm inCloud = rig.vmAtB(running.vmId());
+      assertThat(inCloud.getPowerState()).isEqualTo("on");
+      assertThat(inCloud.getNetworksList()).containsExactly("dr-lan");
+      assertThat(rig.hashOverNbd(inCloud)).isEqualTo(guestAt.get(seqs.get(0)));
+
+      // R20: the newest point instead; the cloud host builds it and the first VM goes.
+      wf.changeRecoveryPoint(new AfterFailoverRequest("job-cchange", "latest"));
+      assertThat(rig.awaitJob("job-cchange")).isEqualTo("succeeded");
+      FailoverView changed = wf.failedOver();
+      assertThat(changed.pointSeq()).isEqualTo(seqs.get(1));
+      assertThat(rig.hashOverNbd(rig.vmAtB(changed.vmId()))).isEqualTo(guestAt.get(seqs.get(1)));
+      assertThat(rig.vmIdsAtB()).containsExactly(changed.vmId());
+
+      wf.commit(new AfterFailoverRequest("job-ccommit", null));
+      ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      assertThat(result.finalState()).isEqualTo(ItemState.COMMITTED);
+      assertThat(rig.vmAtB(changed.vmId()).getPowerState()).isEqualTo("on");
+    }
+  }
+
+  @Test
+  void R17_plannedFailoverToTheCloudLosesNoWriteAndChecksTheHashes() throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = cloudRig(storage)) {
+      Vm vm = rig.runningVm("app", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(19);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-cp", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      RealAgentsRig.write(vm, guest, random, 10);
+      rig.cycle(wf);
+      RealAgentsRig.write(vm, guest, random, 10); // shipped by the failover's last cycle
+
+      wf.failover(new FailoverRequest("job-cp", "planned", "latest"));
+      assertThat(rig.awaitJob("job-cp")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.FAILED_OVER);
+      Vm inCloud = rig.vmAtB(wf.failedOver().vmId());
+      assertThat(inCloud.getPowerState()).isEqualTo("on");
+      assertThat(rig.hashOverNbd(inCloud)).isEqualTo(guest.sha256());
+      assertThat(rig.store.steps("job-cp"))
+          .contains("materialize-in-cloud:succeeded", "verify-replica:succeeded");
     }
   }
 }

@@ -277,5 +277,22 @@ public interface AgentActivities {
   default DiskCopied copyDiskToCloud(CloudCopyInput input) {
     throw new UnsupportedOperationException("this worker cannot replicate to a cloud site");
   }
+
+  record CloudMaterializeInput(
+      String itemId,
+      String cloudHostAgent,
+      String cloudStorage,
+      String pointId,
+      String vmName,
+      List<String> networks) {}
+
+  /**
+   * Failover to a cloud site: the cloud host builds a new powered-off VM at the point ("" for the
+   * newest) from the store's objects, on {@code networks}. Heartbeats while it works. A retry after
+   * a lost answer may build a second VM, which the failover's compensation does not know of.
+   */
+  default MaterializedPoint materializeCloudPoint(CloudMaterializeInput input) {
+    throw new UnsupportedOperationException("this worker cannot fail over to a cloud site");
+  }
   // --- end cloud site ---
 }

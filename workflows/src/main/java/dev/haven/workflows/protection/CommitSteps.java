@@ -135,7 +135,10 @@ final class CommitSteps {
       if (automatic) {
         rec.step(jobId, AUTO_COMMIT, () -> f.autoCommitAtMillis);
       }
-      if (!f.planned()) {
+      if (!f.planned() && s.cloudStorage != null) {
+        // Issue 8: a cloud site holds no replica VM; the VM built at failover is the item's VM.
+        s.replicaVmId = f.vmId;
+      } else if (!f.planned()) {
         rec.step(
             jobId,
             STOP_REPLICATION,
@@ -154,7 +157,10 @@ final class CommitSteps {
     }
     // R23: a committed planned failover goes on protected in the reverse direction. Histories
     // from before end the workflow as committed.
+    // Issue 8: after a planned failover to a cloud site the workflow ends as committed; failback
+    // (reverse replication from the cloud VM) is not wired into the workflow yet.
     if (f.planned()
+        && s.cloudStorage == null
         && Workflow.getVersion(ReverseDirection.AFTER_PLANNED_COMMIT, Workflow.DEFAULT_VERSION, 1)
             == 1) {
       ReverseDirection.continueAfterPlannedCommit(s, jobId);
@@ -186,6 +192,20 @@ final class CommitSteps {
             jobId,
             DELETE_FAILOVER_VM,
             () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
+      } else if (s.cloudStorage != null) {
+        // Issue 8: the source holds what it held at the failover; the cloud VM goes, and
+        // replication to the store starts again (chunks already stored are not sent again).
+        rec.step(
+            jobId,
+            DELETE_FAILOVER_VM,
+            () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
+        s.replicaVmId = null;
+        rec.step(jobId, RESTORE_REPLICATION, replication::restartCloud);
+        rec.step(
+            jobId,
+            POWER_ON_SOURCE,
+            () -> a.agent.setPower(new PowerInput(source.agentAddress(), s.input.vmId(), true)));
+        rec.step(jobId, SHIP_CHANGES, replication::shipAndRecord);
       } else {
         rec.step(
             jobId,

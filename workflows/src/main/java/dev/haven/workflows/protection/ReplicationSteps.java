@@ -98,8 +98,12 @@ final class ReplicationSteps {
         || s.state == ItemState.DISABLED) {
       return false;
     }
+    if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      s.cloudStorage = a.store.siteStorage(s.input.target().siteId());
+    }
     ReplicationProgress source = progressOf(s.input.source());
-    ReplicationProgress target = progressOf(s.input.target());
+    // A cloud site's host holds nothing of the item until a failover.
+    ReplicationProgress target = s.cloudStorage == null ? progressOf(s.input.target()) : null;
     if (source != null) {
       s.pendingBytes = source.pendingBytes();
     }
@@ -262,6 +266,19 @@ final class ReplicationSteps {
           return null;
         });
     finalizeProtection(jobId);
+  }
+
+  /** Starts replication to the cloud site afresh and uploads every disk (changed chunks only). */
+  ReplicaPrepared restartCloud() {
+    ReplicaPrepared prepared =
+        a.agent.startCloudReplication(
+            new AgentActivities.CloudStartInput(
+                s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.cloudStorage));
+    for (DiskPair disk : prepared.disks()) {
+      a.copier.copyDiskToCloud(
+          new AgentActivities.CloudCopyInput(s.itemId(), sourceAgent(), disk.sourceDiskId()));
+    }
+    return prepared;
   }
 
   private void finalizeProtection(String enableJobId) {
