@@ -14,10 +14,12 @@ import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.AfterFailoverRequest;
+import dev.haven.workflows.protection.DrillReport;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionResult;
+import dev.haven.workflows.protection.TestCleanupRequest;
 import io.temporal.client.WorkflowStub;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -183,6 +185,39 @@ class CloudProtectionRealAgentsTest {
       assertThat(rig.hashOverNbd(inCloud)).isEqualTo(guest.sha256());
       assertThat(rig.store.steps("job-cp"))
           .contains("materialize-in-cloud:succeeded", "verify-replica:succeeded");
+    }
+  }
+
+  @Test
+  void R27_testFailoverInTheCloudBuildsThePointOnAnIsolatedNetworkWhileUploadsGoOn()
+      throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = cloudRig(storage)) {
+      Vm vm = rig.runningVm("drill", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(27);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-ct", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      RealAgentsRig.write(vm, guest, random, 10);
+      long point = rig.cycle(wf);
+      String atPoint = guest.sha256();
+
+      wf.failover(new FailoverRequest("job-ctest", "test", "rp-" + point));
+      assertThat(rig.awaitJob("job-ctest")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.TEST_FAILOVER);
+      DrillReport drill = wf.drills().get(0);
+      Vm testVm = rig.vmAtB(drill.testVmId());
+      assertThat(testVm.getNetworksList()).containsExactly("haven-test-item-ct");
+      assertThat(rig.hashOverNbd(testVm)).isEqualTo(atPoint);
+      RealAgentsRig.write(vm, guest, random, 10);
+      rig.cycle(wf);
+      assertThat(rig.hashOverNbd(testVm)).isEqualTo(atPoint);
+
+      wf.testFailoverCleanup(new TestCleanupRequest("job-cclean", "passed", "ok"));
+      assertThat(rig.awaitJob("job-cclean")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.PROTECTED);
+      assertThat(rig.vmIdsAtB()).isEmpty();
     }
   }
 }
