@@ -224,9 +224,10 @@ public final class StoreActivitiesImpl implements StoreActivities {
 
   // --- cloud site (issue 8) ---
   @Override
-  public String siteStorage(String siteId) {
-    return jdbi.withExtension(dev.haven.store.SiteStorageDao.class, d -> d.find(siteId))
-        .orElse(null);
+  public SiteStorage siteStorage(SiteRef site) {
+    return new SiteStorage(
+        jdbi.withExtension(dev.haven.store.SiteStorageDao.class, d -> d.find(site.siteId()))
+            .orElse(null));
   }
 
   @Override

@@ -19,8 +19,8 @@ final class MemoryStore implements StoreActivities {
   final java.util.Map<String, String> siteStorage = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
-  public String siteStorage(String siteId) {
-    return siteStorage.get(siteId);
+  public SiteStorage siteStorage(SiteRef site) {
+    return new SiteStorage(siteStorage.get(site.siteId()));
   }
 
   @Override

@@ -107,12 +107,17 @@ public interface StoreActivities {
   // --- end reverse replication (R25) ---
 
   // --- cloud site (issue 8) ---
+  record SiteRef(String siteId) {}
+
+  /** A site's object store: its location when it is a cloud site with one, else null. */
+  record SiteStorage(String location) {}
+
   /**
-   * The object store of site {@code siteId} when it is a cloud site with one (its location, e.g.
-   * {@code file:///srv/haven/cloud-storage}), else null. A store without cloud sites answers null.
+   * The object store of a site ({@code file:///srv/haven/cloud-storage}, …). A store without cloud
+   * sites answers a null location.
    */
-  default String siteStorage(String siteId) {
-    return null;
+  default SiteStorage siteStorage(SiteRef site) {
+    return new SiteStorage(null);
   }
   // --- end cloud site ---
 }

@@ -17,6 +17,7 @@ import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
+import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.JobOpen;
 import dev.haven.workflows.activities.StoreActivities.RecoveryPointRecord;
 import dev.haven.workflows.model.Health;
@@ -99,7 +100,7 @@ final class ReplicationSteps {
       return false;
     }
     if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
-      s.cloudStorage = a.store.siteStorage(s.input.target().siteId());
+      s.cloudStorage = cloudStorageOfTarget();
     }
     ReplicationProgress source = progressOf(s.input.source());
     // A cloud site's host holds nothing of the item until a failover.
@@ -213,7 +214,7 @@ final class ReplicationSteps {
 
   private void enableSteps(String jobId) {
     if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
-      s.cloudStorage = a.store.siteStorage(s.input.target().siteId());
+      s.cloudStorage = cloudStorageOfTarget();
     }
     if (s.cloudStorage != null) {
       cloudEnableSteps(jobId);
@@ -266,6 +267,13 @@ final class ReplicationSteps {
           return null;
         });
     finalizeProtection(jobId);
+  }
+
+  /** The target site's object store when it is a cloud site, else null. */
+  private String cloudStorageOfTarget() {
+    StoreActivities.SiteStorage storage =
+        a.store.siteStorage(new StoreActivities.SiteRef(s.input.target().siteId()));
+    return storage == null ? null : storage.location();
   }
 
   /** Starts replication to the cloud site afresh and uploads every disk (changed chunks only). */
