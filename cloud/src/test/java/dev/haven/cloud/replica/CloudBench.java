@@ -65,7 +65,7 @@ public final class CloudBench {
                   replica,
                   BaseUploader.DEFAULT_CHUNK_BYTES,
                   Integer.getInteger(
-                      "haven.bench.threads", 2 * Runtime.getRuntime().availableProcessors()))
+                      "haven.bench.threads", 4 * Runtime.getRuntime().availableProcessors()))
               .upload(DISK, size, reader, Set.of(), n -> {});
       List<LogPartRef> log = replica.uploadLog(DISK, 1, LogObjects.encode(List.of(), 32 << 20));
       replica.writeInitialPoint(
