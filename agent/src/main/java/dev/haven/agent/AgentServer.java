@@ -41,6 +41,7 @@ public final class AgentServer implements AutoCloseable {
   private String grpcAddress;
   private String nbdAddress;
   private SourceReplication source;
+  private dev.haven.agent.cloud.CloudStores cloudStores;
   private TargetReplication target;
   private Hypervisor hypervisor = Hypervisor.NONE;
 
@@ -106,6 +107,9 @@ public final class AgentServer implements AutoCloseable {
       nbdAddress = address(config.nbdHost(), config.nbdPort(), config.hostName());
     }
     source = new SourceReplication(driver, store, channels);
+    // A cloud site (issue 8): this agent writes objects as a source and rebuilds VMs as a host.
+    cloudStores = new dev.haven.agent.cloud.CloudStores(config.dataDir());
+    source.attachCloud(new dev.haven.agent.cloud.CloudSource(config.dataDir(), cloudStores));
     target = new TargetReplication(driver, store);
     AgentServiceImpl agentService =
         new AgentServiceImpl(
@@ -126,6 +130,9 @@ public final class AgentServer implements AutoCloseable {
             .maxInboundMessageSize(AgentChannels.MAX_MESSAGE_BYTES)
             .addService(agentService)
             .addService(new PeerServiceImpl(target))
+            .addService(
+                new dev.haven.agent.service.CloudServiceImpl(
+                    new dev.haven.agent.cloud.CloudHost(driver, cloudStores), () -> nbdAddress))
             .build()
             .start();
     grpcAddress = address(config.grpcHost(), grpc.getPort(), config.hostName());
@@ -253,6 +260,13 @@ public final class AgentServer implements AutoCloseable {
       nbd.close();
     }
     channels.close();
+    try {
+      if (cloudStores != null) {
+        cloudStores.close();
+      }
+    } catch (IOException e) {
+      LOG.error("could not close the cloud object stores", e);
+    }
     try {
       driver.close();
     } catch (IOException e) {

@@ -321,6 +321,9 @@ class ResyncOrchestrationTest {
               if (method.getDeclaringClass() == Object.class) {
                 return method.getName().equals("toString") ? "store" : null;
               }
+              if (method.getName().equals("siteStorage")) {
+                return new StoreActivities.SiteStorage(null); // no cloud site here (issue 8)
+              }
               if (method.getName().equals("itemPolicy")) {
                 return new StoreActivities.ItemPolicy(
                     "pol", 5, 24, 0, "manual", "UTC", false, "keep");

@@ -41,7 +41,7 @@ class SeparateProcessesTest {
               "test-server",
               "--port",
               String.valueOf(first.temporalPort)));
-      for (String site : List.of("primary", "secondary")) {
+      for (String site : List.of("primary", "secondary", "cloud")) {
         String config = data.resolve("agents/" + site + "/agent.yml").toString();
         parts.add(part("agent-" + site, "listening", "agent", "--config", config));
       }

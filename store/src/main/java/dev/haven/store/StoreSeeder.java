@@ -23,6 +23,11 @@ public final class StoreSeeder {
    * missing. A site that exists with another kind is a configuration error, not something to
    * overwrite silently.
    */
+  /** Records {@code location} as the object store of cloud site {@code siteId} (issue 8). */
+  public void ensureSiteStorage(String siteId, String location) {
+    jdbi.useExtension(SiteStorageDao.class, d -> d.put(siteId, location));
+  }
+
   public Site ensureSite(String name, String kind) {
     return jdbi.inTransaction(
         h -> {

@@ -47,6 +47,7 @@ public final class AgentActivitiesImpl implements AgentActivities {
   private final DiskResyncer resyncer;
   private final Prerequisites prerequisites;
   private final FailoverVms failoverVms;
+  private final CloudReplicationCalls cloud;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
@@ -54,7 +55,26 @@ public final class AgentActivitiesImpl implements AgentActivities {
     this.resyncer = new DiskResyncer(channels);
     this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
     this.failoverVms = new FailoverVms(calls);
+    this.cloud = new CloudReplicationCalls(channels, calls);
   }
+
+  // --- cloud site (issue 8) ---
+  @Override
+  public ReplicaPrepared startCloudReplication(CloudStartInput in) {
+    return cloud.start(in);
+  }
+
+  @Override
+  public DiskCopied copyDiskToCloud(CloudCopyInput in) {
+    return cloud.copy(in);
+  }
+
+  @Override
+  public MaterializedPoint materializeCloudPoint(CloudMaterializeInput in) {
+    return cloud.materialize(in);
+  }
+
+  // --- end cloud site ---
 
   @Override
   public ReplicaPrepared prepareReplica(PrepareReplicaInput in) {

@@ -248,6 +248,14 @@ public final class StoreActivitiesImpl implements StoreActivities {
     return jobs.open(open);
   }
 
+  // --- cloud site (issue 8) ---
+  @Override
+  public SiteStorage siteStorage(SiteRef site) {
+    return new SiteStorage(
+        jdbi.withExtension(dev.haven.store.SiteStorageDao.class, d -> d.find(site.siteId()))
+            .orElse(null));
+  }
+
   @Override
   public ItemPolicy itemPolicy(ItemRef ref) {
     return jdbi.withHandle(

@@ -109,7 +109,15 @@ public final class ReplicationCycle {
     }
     RecoveryStore.Item marks = store.recovery().get(itemId);
     // Sequence by sequence, so that each finished sequence is a recovery point at the target.
+    boolean toCloud = source.cloud() != null && source.cloud().replicatesToCloud(itemId);
     for (long seq : seqs) {
+      if (toCloud) {
+        Shipped up = shipToCloud(record, logs, perDisk, seq, marks.appConsistent(seq));
+        bytes += up.bytes();
+        logBytes += up.logBytes();
+        count += up.logs();
+        continue;
+      }
       for (int i = 0; i < logs.size(); i++) {
         DiskPair pair = record.disks().get(i);
         SealedLog log = find(perDisk.get(i), seq);
@@ -144,6 +152,57 @@ public final class ReplicationCycle {
       }
     }
     return new Shipped(bytes, count, logBytes);
+  }
+
+  /**
+   * Uploads one sequence's logs of every disk to the cloud site and records its point there; each
+   * log is acknowledged and discarded only after the point's manifest is stored.
+   */
+  private Shipped shipToCloud(
+      ReplicationRecord record,
+      List<DiskChangeLogs> logs,
+      List<List<SealedLog>> perDisk,
+      long seq,
+      boolean appConsistent)
+      throws IOException {
+    String itemId = record.itemId();
+    java.util.Map<String, SealedLog> toShip = new java.util.LinkedHashMap<>();
+    List<String> diskIds = new ArrayList<>();
+    long sealedAt = 0;
+    for (int i = 0; i < logs.size(); i++) {
+      DiskPair pair = record.disks().get(i);
+      diskIds.add(pair.sourceDiskId());
+      SealedLog log = find(perDisk.get(i), seq);
+      if (log == null) {
+        continue;
+      }
+      if (seq <= store.require(itemId).diskSeq(pair.sourceDiskId())) {
+        logs.get(i).discardThrough(seq);
+        continue;
+      }
+      toShip.put(pair.sourceDiskId(), log);
+      sealedAt = Math.max(sealedAt, log.sealedAtMillis());
+    }
+    if (toShip.isEmpty()) {
+      return new Shipped(0, 0, 0);
+    }
+    long bytes = source.cloud().ship(itemId, diskIds, seq, toShip, appConsistent, sealedAt);
+    // Points past retention go as soon as a newer one exists (the latest is always kept).
+    source
+        .cloud()
+        .collect(
+            itemId, store.recovery().get(itemId).retentionMillis(), System.currentTimeMillis());
+    long logBytes = 0;
+    for (int i = 0; i < logs.size(); i++) {
+      DiskPair pair = record.disks().get(i);
+      SealedLog log = toShip.get(pair.sourceDiskId());
+      if (log != null) {
+        store.update(itemId, r -> r.withAcked(pair.sourceDiskId(), seq));
+        logs.get(i).discardThrough(seq);
+        logBytes += log.dataBytes();
+      }
+    }
+    return new Shipped(bytes, toShip.size(), logBytes);
   }
 
   private static SealedLog find(List<SealedLog> logs, long seq) {

@@ -38,6 +38,7 @@ public final class SourceReplication {
   private final InitialCopySender sender;
   private final ResyncSender resync;
   private final Set<String> copying = ConcurrentHashMap.newKeySet();
+  private volatile dev.haven.agent.cloud.CloudSource cloud;
 
   public SourceReplication(
       FileVmDriver driver, ReplicationStateStore store, AgentChannels channels) {
@@ -51,6 +52,20 @@ public final class SourceReplication {
   /** What this agent sent of initial copies since it started; a chunk sent again counts as such. */
   public CopyTally sentTally() {
     return sentTally;
+  }
+
+  /** Lets items replicate to a cloud site's object store (issue 8); AgentServer attaches it. */
+  public void attachCloud(dev.haven.agent.cloud.CloudSource cloud) {
+    this.cloud = cloud;
+  }
+
+  /** The cloud side of this source, or null when none is attached. */
+  public dev.haven.agent.cloud.CloudSource cloud() {
+    return cloud;
+  }
+
+  private boolean toCloud(String itemId) throws IOException {
+    return cloud != null && cloud.replicatesToCloud(itemId);
   }
 
   /**
@@ -84,6 +99,15 @@ public final class SourceReplication {
       throw new IllegalArgumentException("target_address must name the target agent (host:port)");
     }
     List<DiskPair> pairs = pairs(vm, request);
+    // A cloud target: the keyring and the store are checked before anything changes here.
+    if (!request.getCloudStorage().isBlank()) {
+      if (cloud == null) {
+        throw new PreconditionException("this agent cannot replicate to a cloud site");
+      }
+      cloud.start(itemId, request.getCloudStorage());
+    } else if (cloud != null) {
+      cloud.targets().clear(itemId);
+    }
     List<CopyState> copies = new ArrayList<>();
     for (VmDisk disk : vm.disks()) {
       copies.add(new CopyState(disk.id(), 0, CopyPlan.chunkCount(disk.sizeBytes()), false));
@@ -167,6 +191,34 @@ public final class SourceReplication {
     try {
       var device = driver.device(record.vmId(), diskId);
       long total = CopyPlan.chunkCount(device.size());
+      if (toCloud(itemId)) {
+        // To a cloud site the whole view is uploaded; chunks already stored are skipped by name.
+        long cloudChunks = (device.size() + (4 << 20) - 1) >> 22;
+        Object once = new Object();
+        dev.haven.cloud.replica.UploadTally tally;
+        try (CopySnapshot view = device.beginSnapshot(0)) {
+          tally =
+              cloud.copyDisk(
+                  itemId,
+                  diskId,
+                  view,
+                  done -> {
+                    // Progress (the activity's heartbeat) every 16 chunks, one sender at a time.
+                    if (done % 16 == 0 && done < cloudChunks) {
+                      synchronized (once) {
+                        progress.accept(
+                            InitialCopySender.progress(
+                                diskId, done * total / cloudChunks, total, 0, 0, false));
+                      }
+                    }
+                  });
+        }
+        store.update(itemId, r -> r.withCopy(new CopyState(diskId, total, total, true)));
+        progress.accept(
+            InitialCopySender.progress(
+                diskId, total, total, tally.bytesPut(), tally.zeroChunks(), true));
+        return;
+      }
       long start = Math.min(Math.min(startChunk, targetNextChunk(record, pair)), total - 1);
       InitialCopySender.Result result;
       // The copy reads the disk as it is now (R11); later writes reach the target by the logs.

@@ -7,6 +7,7 @@ import dev.haven.store.HostDao;
 import dev.haven.store.Ids;
 import dev.haven.store.Site;
 import dev.haven.store.SiteDao;
+import dev.haven.store.SiteStorageDao;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -36,24 +37,38 @@ public class SiteResource {
 
   @GET
   public List<SiteJson.View> list() {
-    return jdbi.withExtension(SiteDao.class, SiteDao::list).stream()
-        .map(SiteJson.View::of)
-        .toList();
+    return jdbi.withExtension(SiteDao.class, SiteDao::list).stream().map(this::view).toList();
+  }
+
+  private SiteJson.View view(Site site) {
+    return SiteJson.View.of(
+        site, jdbi.withExtension(SiteStorageDao.class, d -> d.find(site.id())).orElse(null));
   }
 
   @POST
   public Response create(@NotNull @Valid SiteJson.Create body, @Context UriInfo uri) {
     SiteDao sites = jdbi.onDemand(SiteDao.class);
+    if (body.storage() != null && !"cloud".equals(body.kind())) {
+      throw new ApiException(
+          400, "BAD_REQUEST", "only a cloud site has an object store (storage)", "storage");
+    }
     Site site = new Site(Ids.next("site"), body.name(), body.kind(), System.currentTimeMillis());
     try {
       rejectDuplicate(sites, body.name());
-      sites.insert(site);
+      // The site and its store are one write: a failure leaves neither.
+      jdbi.useTransaction(
+          h -> {
+            h.attach(SiteDao.class).insert(site);
+            if (body.storage() != null) {
+              h.attach(SiteStorageDao.class).put(site.id(), body.storage());
+            }
+          });
     } catch (UnableToExecuteStatementException e) {
       rejectDuplicate(sites, body.name());
       throw e;
     }
     return Response.created(uri.getAbsolutePathBuilder().path(site.id()).build())
-        .entity(SiteJson.View.of(site))
+        .entity(SiteJson.View.of(site, body.storage()))
         .build();
   }
 
@@ -66,7 +81,7 @@ public class SiteResource {
   @GET
   @Path("/{id}")
   public SiteJson.View get(@PathParam("id") String id) {
-    return SiteJson.View.of(find(id));
+    return view(find(id));
   }
 
   @GET

@@ -32,4 +32,18 @@ final class StandaloneSeeder {
       seeder.ensureDefaultPairing(primary.id(), secondary.id());
     }
   }
+
+  /**
+   * Issue 8: the cloud site with its object store, its host (whose agent is used only at failover)
+   * and a pairing primary -> cloud. Run at every start, after {@link #seed}.
+   */
+  static void seedCloud(Jdbi jdbi, String name, String agentAddress, String storage) {
+    StoreSeeder seeder = new StoreSeeder(jdbi);
+    Site site = seeder.ensureSite(name, "cloud");
+    seeder.ensureHost(site.id(), name + "-host", agentAddress);
+    seeder.ensureSiteStorage(site.id(), storage);
+    // Protection to the cloud: a pairing from the primary site with the default policy.
+    Site primary = seeder.ensureSite("primary", "onprem");
+    seeder.ensureDefaultPairing(primary.id(), site.id());
+  }
 }

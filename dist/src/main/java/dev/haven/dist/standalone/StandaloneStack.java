@@ -40,6 +40,12 @@ public final class StandaloneStack implements AutoCloseable {
   /** The sites that exist from the first start, in port order. */
   public static final List<String> SITES = List.of("primary", "secondary");
 
+  /**
+   * Issue 8: the cloud site, after the on-premises ones in port order (7403, NBD 10811). Its object
+   * store is the folder {@code <data>/cloud-storage}; its host agent is used only at failover.
+   */
+  public static final String CLOUD_SITE = "cloud";
+
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final Map<String, AgentServer> agents = new HashMap<>();
   private final PrintStream out;
@@ -77,6 +83,11 @@ public final class StandaloneStack implements AutoCloseable {
         temporal.kind(),
         temporal.uiUrl().map(u -> ", web UI " + u).orElse(", no web UI"));
 
+    // Issue 8: the vault keyring every agent seals cloud objects with, made on first start. The
+    // agents of this JVM are given it; an agent run on its own reads HAVEN_VAULT_KEYRING.
+    Path keyring = layout.root().resolve("vault.keyring");
+    dev.haven.cloud.crypto.VaultKeyring.loadOrCreate(keyring);
+    System.setProperty("haven.vault.keyring", keyring.toString());
     for (int i = 0; i < SITES.size(); i++) {
       String site = SITES.get(i);
       AgentServer agent =
@@ -89,8 +100,38 @@ public final class StandaloneStack implements AutoCloseable {
           site, agent.grpcAddress(), agent.nbdAddress(), layout.agentDir(site));
     }
 
+    int cloudIndex = SITES.size();
+    AgentServer cloudAgent;
+    try {
+      cloudAgent =
+          startAgent(
+              layout,
+              ca,
+              CLOUD_SITE,
+              bind,
+              ports.agentGrpc(cloudIndex),
+              ports.nbd(cloudIndex),
+              options.hypervisor());
+    } catch (java.io.IOException e) {
+      // Custom port bases (tests, benchmarks) may leave the cloud host's fixed ports taken. No
+      // source agent records the cloud host's address (sources write to the object store), and
+      // the seeder updates the host's address at every start, so free ports are safe here.
+      out.printf("Agent      %s: its fixed ports are taken (%s); using free ones%n", CLOUD_SITE, e);
+      cloudAgent = startAgent(layout, ca, CLOUD_SITE, bind, 0, 0, options.hypervisor());
+    }
+    started.push(cloudAgent);
+    agents.put(CLOUD_SITE, cloudAgent);
+    Path cloudStorage =
+        java.nio.file.Files.createDirectories(layout.root().resolve("cloud-storage"));
+    out.printf(
+        "Agent      %-9s gRPC %s (mutual TLS), NBD %s, object store %s%n",
+        CLOUD_SITE, cloudAgent.grpcAddress(), cloudAgent.nbdAddress(), cloudStorage);
+
     Jdbi jdbi = HavenStore.open(layout.jdbcUrl(), "sa", "");
     StandaloneSeeder.seed(jdbi, SITES, site -> bind + ":" + ports.agentGrpc(SITES.indexOf(site)));
+    String cloudGrpc = cloudAgent.grpcAddress();
+    String cloudAddress = bind + cloudGrpc.substring(cloudGrpc.lastIndexOf(':'));
+    StandaloneSeeder.seedCloud(jdbi, CLOUD_SITE, cloudAddress, cloudStorage.toUri().toString());
 
     TlsFiles workerTls =
         ca.issue(layout.tlsDir(layout.workerDir()), "worker", List.of(bindHostName(bind)));

@@ -22,6 +22,14 @@ final class MemoryStore implements StoreActivities {
     return new Ack(true);
   }
 
+  /** Issue 8: site id to object store, for the sites a test makes cloud sites. */
+  final java.util.Map<String, String> siteStorage = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public SiteStorage siteStorage(SiteRef site) {
+    return new SiteStorage(siteStorage.get(site.siteId()));
+  }
+
   @Override
   public Ack recordDirection(DirectionUpdate update) {
     directions.add(update);

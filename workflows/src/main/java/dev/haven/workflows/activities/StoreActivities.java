@@ -130,5 +130,20 @@ public interface StoreActivities {
    * unknown item is acknowledged as not recorded.
    */
   Ack recordDrill(DrillRecord drill);
+
   // --- end drill reports (R27) ---
+  // --- cloud site (issue 8) ---
+  record SiteRef(String siteId) {}
+
+  /** A site's object store: its location when it is a cloud site with one, else null. */
+  record SiteStorage(String location) {}
+
+  /**
+   * The object store of a site ({@code file:///srv/haven/cloud-storage}, …). A store without cloud
+   * sites answers a null location.
+   */
+  default SiteStorage siteStorage(SiteRef site) {
+    return new SiteStorage(null);
+  }
+  // --- end cloud site ---
 }

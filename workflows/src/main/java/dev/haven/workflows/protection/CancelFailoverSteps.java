@@ -62,6 +62,20 @@ final class CancelFailoverSteps {
             jobId,
             DELETE_FAILOVER_VM,
             () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
+      } else if (s.cloudStorage != null) {
+        // Issue 8: the source holds what it held at the failover; the cloud VM goes, and
+        // replication to the store starts again (chunks already stored are not sent again).
+        rec.step(
+            jobId,
+            DELETE_FAILOVER_VM,
+            () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
+        s.replicaVmId = null;
+        rec.step(jobId, RESTORE_REPLICATION, replication::restartCloud);
+        rec.step(
+            jobId,
+            POWER_ON_SOURCE,
+            () -> a.agent.setPower(new PowerInput(source.agentAddress(), s.input.vmId(), true)));
+        rec.step(jobId, SHIP_CHANGES, replication::shipAndRecord);
       } else {
         rec.step(
             jobId,

@@ -122,7 +122,10 @@ final class CommitSteps {
       if (automatic) {
         rec.step(jobId, AUTO_COMMIT, () -> f.autoCommitAtMillis);
       }
-      if (!f.planned()) {
+      if (!f.planned() && s.cloudStorage != null) {
+        // Issue 8: a cloud site holds no replica VM; the VM built at failover is the item's VM.
+        s.replicaVmId = f.vmId;
+      } else if (!f.planned()) {
         rec.step(
             jobId,
             STOP_REPLICATION,
@@ -141,7 +144,10 @@ final class CommitSteps {
     }
     // R23: a committed planned failover goes on protected in the reverse direction. Histories
     // from before end the workflow as committed.
+    // Issue 8: after a planned failover to a cloud site the workflow ends as committed; failback
+    // (reverse replication from the cloud VM) is not wired into the workflow yet.
     if (f.planned()
+        && s.cloudStorage == null
         && Workflow.getVersion(ReverseDirection.AFTER_PLANNED_COMMIT, Workflow.DEFAULT_VERSION, 1)
             == 1) {
       ReverseDirection.continueAfterPlannedCommit(s, jobId);

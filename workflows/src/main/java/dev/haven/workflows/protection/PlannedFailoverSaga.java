@@ -7,6 +7,7 @@ import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 import dev.haven.workflows.activities.AgentActivities.CycleResult;
 import dev.haven.workflows.activities.AgentActivities.DiskHashes;
 import dev.haven.workflows.activities.AgentActivities.HashDisksInput;
+import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
 import dev.haven.workflows.model.ErrorType;
@@ -55,6 +56,9 @@ final class PlannedFailoverSaga {
 
   /** Runs the failover; true when the replica runs, false when it was rolled back. */
   boolean run(FailoverRequest request) {
+    if (s.cloudStorage != null) {
+      return runToCloud(request);
+    }
     String jobId = request.jobId();
     HostRef source = s.input.source();
     HostRef target = s.input.target();
@@ -96,6 +100,91 @@ final class PlannedFailoverSaga {
     // The replica runs and holds every last write; the decisions after a failover open with the
     // state, in the same workflow task, so no Update sees one without the other.
     s.failedOver = new FailedOver(request.type(), jobId, s.replicaVmId, "latest", 0L);
+    s.state = ItemState.FAILED_OVER;
+    s.activeSiteId = target.siteId();
+    s.healthy();
+    rec.item(s);
+    rec.jobState(jobId, SUCCEEDED, null);
+    return true;
+  }
+
+  static final String MATERIALIZE_IN_CLOUD = "materialize-in-cloud";
+  static final String STOP_SOURCE_REPLICATION = "stop-source-replication";
+
+  /**
+   * Issue 8: a planned failover to a cloud site. The source shuts down and one last cycle uploads
+   * every last write; the cloud host then builds the VM at that newest point, its disks are checked
+   * against the source's by SHA-256, and it starts with the asked-for addresses. Tracking at the
+   * source stops last, so every earlier failure rolls back to protection as it was: the built VM is
+   * deleted and the source VM powered on again.
+   */
+  private boolean runToCloud(FailoverRequest request) {
+    String jobId = request.jobId();
+    HostRef source = s.input.source();
+    HostRef target = s.input.target();
+    String vmId = s.input.vmId();
+    s.state = ItemState.FAILOVER_IN_PROGRESS;
+    rec.item(s);
+    rec.jobState(jobId, RUNNING, null);
+    Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+    String step = SHUT_DOWN_SOURCE;
+    String[] built = new String[1];
+    try {
+      saga.addCompensation(
+          () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, true)));
+      rec.step(
+          jobId, step, () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, false)));
+      step = SHIP_LAST_CHANGES;
+      rec.step(jobId, step, this::shipLastChanges);
+      step = MATERIALIZE_IN_CLOUD;
+      saga.addCompensation(
+          () -> {
+            if (built[0] != null) {
+              a.agent.deleteVm(
+                  new dev.haven.workflows.activities.AgentActivities.DeleteVmInput(
+                      target.agentAddress(), built[0]));
+            }
+          });
+      MaterializedPoint point =
+          rec.step(
+              jobId,
+              step,
+              () ->
+                  a.hasher.materializeCloudPoint(
+                      new UnplannedFailoverSaga(s, a, rec).cloudInput("")));
+      built[0] = point.vmId();
+      step = VERIFY_REPLICA;
+      rec.step(
+          jobId,
+          step,
+          () -> {
+            DiskHashes at = a.hasher.hashDisks(new HashDisksInput(source.agentAddress(), vmId));
+            String mismatch =
+                ReplicaComparison.mismatch(at, new DiskHashes(point.sha256(), point.diskIds()));
+            if (mismatch != null) {
+              throw ApplicationFailure.newNonRetryableFailure(
+                  mismatch, ErrorType.REPLICA_MISMATCH.typeName());
+            }
+            return at;
+          });
+      step = FailoverAddresses.SET_ADDRESSES;
+      FailoverAddresses.apply(rec, a, jobId, target.agentAddress(), built[0], request);
+      step = POWER_ON_REPLICA;
+      rec.step(
+          jobId,
+          step,
+          () -> a.agent.setPower(new PowerInput(target.agentAddress(), built[0], true)));
+      step = STOP_SOURCE_REPLICATION;
+      rec.step(
+          jobId,
+          step,
+          () -> a.agent.stopReplication(new StopInput(s.itemId(), source.agentAddress())));
+      s.replicaVmId = built[0];
+      s.failedOver = new FailedOver(request.type(), jobId, built[0], point.pointId(), point.seq());
+    } catch (ActivityFailure | ApplicationFailure e) {
+      rollBack(jobId, step, Failures.describe(e), saga);
+      return false;
+    }
     s.state = ItemState.FAILED_OVER;
     s.activeSiteId = target.siteId();
     s.healthy();

@@ -13,6 +13,10 @@ final class ProtectionState {
   ItemState state;
   Health health = Health.NORMAL;
   String replicaVmId;
+
+  /** Issue 8: the cloud site's object store when the target is one, else null. */
+  String cloudStorage;
+
   long lastAppliedSeq;
   Long lastRecoveryPointMillis;
   long pendingBytes;

@@ -17,6 +17,7 @@ import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
+import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.JobOpen;
 import dev.haven.workflows.activities.StoreActivities.RecoveryPointRecord;
 import dev.haven.workflows.model.Health;
@@ -41,6 +42,9 @@ final class ReplicationSteps {
   static final String INITIAL_REPLICATION = "initial-replication";
   static final String FINALIZE = "finalize";
   static final String ONE_CYCLE_WRITE = "one-store-write-per-cycle";
+
+  /** Issue 8: the target may be a cloud site; histories from before replay without the check. */
+  static final String CLOUD_TARGET = "cloud-target";
 
   /** R12 as Site Recovery shows it: finalize protection is a job of its own after enabling. */
   static final String FINALIZE_JOB_TYPE = "finalize-protection";
@@ -95,8 +99,12 @@ final class ReplicationSteps {
         || s.state == ItemState.DISABLED) {
       return false;
     }
+    if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      s.cloudStorage = cloudStorageOfTarget();
+    }
     ReplicationProgress source = progressOf(s.input.source());
-    ReplicationProgress target = progressOf(s.input.target());
+    // A cloud site's host holds nothing of the item until a failover.
+    ReplicationProgress target = s.cloudStorage == null ? progressOf(s.input.target()) : null;
     if (source != null) {
       s.pendingBytes = source.pendingBytes();
     }
@@ -205,6 +213,13 @@ final class ReplicationSteps {
   }
 
   private void enableSteps(String jobId) {
+    if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      s.cloudStorage = cloudStorageOfTarget();
+    }
+    if (s.cloudStorage != null) {
+      cloudEnableSteps(jobId);
+      return;
+    }
     ReplicaPrepared prepared =
         rec.step(jobId, PREPARE_REPLICA, () -> a.agent.prepareReplica(prepareInput()));
     s.replicaVmId = prepared.replicaVmId();
@@ -223,6 +238,55 @@ final class ReplicationSteps {
           return null;
         });
     finalizeProtection(jobId);
+  }
+
+  /**
+   * Issue 8: the source writes the disks into the cloud site's object store itself; there is no
+   * replica VM (so the network check of finalize does not apply) until a failover builds one.
+   */
+  private void cloudEnableSteps(String jobId) {
+    ReplicaPrepared prepared =
+        rec.step(
+            jobId,
+            START_REPLICATION,
+            () ->
+                a.agent.startCloudReplication(
+                    new AgentActivities.CloudStartInput(
+                        s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.cloudStorage)));
+    s.replicaVmId = null;
+    s.state = ItemState.INITIAL_REPLICATION;
+    rec.item(s);
+    rec.step(
+        jobId,
+        INITIAL_REPLICATION,
+        () -> {
+          for (DiskPair disk : prepared.disks()) {
+            a.copier.copyDiskToCloud(
+                new AgentActivities.CloudCopyInput(s.itemId(), sourceAgent(), disk.sourceDiskId()));
+          }
+          return null;
+        });
+    finalizeProtection(jobId);
+  }
+
+  /** The target site's object store when it is a cloud site, else null. */
+  private String cloudStorageOfTarget() {
+    StoreActivities.SiteStorage storage =
+        a.store.siteStorage(new StoreActivities.SiteRef(s.input.target().siteId()));
+    return storage == null ? null : storage.location();
+  }
+
+  /** Starts replication to the cloud site afresh and uploads every disk (changed chunks only). */
+  ReplicaPrepared restartCloud() {
+    ReplicaPrepared prepared =
+        a.agent.startCloudReplication(
+            new AgentActivities.CloudStartInput(
+                s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.cloudStorage));
+    for (DiskPair disk : prepared.disks()) {
+      a.copier.copyDiskToCloud(
+          new AgentActivities.CloudCopyInput(s.itemId(), sourceAgent(), disk.sourceDiskId()));
+    }
+    return prepared;
   }
 
   private void finalizeProtection(String enableJobId) {

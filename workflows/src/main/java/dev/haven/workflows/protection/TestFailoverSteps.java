@@ -4,6 +4,7 @@ import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
+import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
 import dev.haven.workflows.activities.AgentActivities.TestVmCreated;
@@ -70,6 +71,24 @@ final class TestFailoverSteps {
     return List.copyOf(out);
   }
 
+  /**
+   * Issue 8: a drill in a cloud site is a VM the cloud host builds from the store at the point, on
+   * the isolated network only; the clean-up deletes it like any test VM. (A full build, not an
+   * overlay: the cloud site has no replica to overlay.)
+   */
+  private TestVmCreated cloudTestVm(FailoverRequest request) {
+    AgentActivities.MaterializedPoint p =
+        a.hasher.materializeCloudPoint(
+            new AgentActivities.CloudMaterializeInput(
+                s.itemId(),
+                s.input.target().agentAddress(),
+                s.cloudStorage,
+                UnplannedFailoverSaga.pointId(request.recoveryPoint()),
+                "",
+                List.of(isolatedNetwork(s.itemId()))));
+    return new TestVmCreated(p.vmId(), p.pointId(), p.seq(), p.createdAtMillis());
+  }
+
   /** Starts the drill; the item stays protected (and replicating) in state test-failover. */
   void start(FailoverRequest request) {
     String jobId = request.jobId();
@@ -89,12 +108,14 @@ final class TestFailoverSteps {
               jobId,
               CREATE_TEST_VM,
               () ->
-                  a.agent.createTestVm(
-                      new TestVmInput(
-                          s.itemId(),
-                          target.agentAddress(),
-                          UnplannedFailoverSaga.pointId(request.recoveryPoint()),
-                          isolatedNetwork(s.itemId()))));
+                  s.cloudStorage != null
+                      ? cloudTestVm(request)
+                      : a.agent.createTestVm(
+                          new TestVmInput(
+                              s.itemId(),
+                              target.agentAddress(),
+                              UnplannedFailoverSaga.pointId(request.recoveryPoint()),
+                              isolatedNetwork(s.itemId()))));
       rec.step(
           jobId,
           POWER_ON_TEST_VM,

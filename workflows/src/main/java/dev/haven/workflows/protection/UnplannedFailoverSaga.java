@@ -4,6 +4,7 @@ import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
+import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
 import dev.haven.workflows.activities.AgentActivities.MaterializeInput;
 import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
@@ -87,15 +88,35 @@ final class UnplannedFailoverSaga {
             jobId,
             MATERIALIZE_POINT,
             () ->
-                a.hasher.materializeRecoveryPoint(
-                    new MaterializeInput(
-                        s.itemId(), target.agentAddress(), pointId(recoveryPoint), false, "")));
+                s.cloudStorage != null
+                    ? a.hasher.materializeCloudPoint(cloudInput(pointId(recoveryPoint)))
+                    : a.hasher.materializeRecoveryPoint(
+                        new MaterializeInput(
+                            s.itemId(), target.agentAddress(), pointId(recoveryPoint), false, "")));
     FailoverAddresses.apply(rec, a, jobId, target.agentAddress(), built[0].vmId(), addresses);
     rec.step(
         jobId,
         POWER_ON_REPLICA,
         () -> a.agent.setPower(new PowerInput(target.agentAddress(), built[0].vmId(), true)));
     return built[0];
+  }
+
+  /**
+   * Issue 8: the cloud host builds the point from the object store, on the networks the pairing
+   * maps to (sorted, so that the input is the same on every replay).
+   */
+  AgentActivities.CloudMaterializeInput cloudInput(String pointId) {
+    java.util.TreeSet<String> networks = new java.util.TreeSet<>();
+    if (s.input.networkMapping() != null) {
+      networks.addAll(s.input.networkMapping().values());
+    }
+    return new AgentActivities.CloudMaterializeInput(
+        s.itemId(),
+        s.input.target().agentAddress(),
+        s.cloudStorage,
+        pointId,
+        "",
+        java.util.List.copyOf(networks));
   }
 
   /** The agent's spelling: empty for the newest point, otherwise as the operator wrote it. */

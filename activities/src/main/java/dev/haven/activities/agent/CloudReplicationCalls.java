@@ -1,0 +1,155 @@
+package dev.haven.activities.agent;
+
+import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.CloudServiceGrpc;
+import dev.haven.protocol.CopyDiskRequest;
+import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.Disk;
+import dev.haven.protocol.DiskMapping;
+import dev.haven.protocol.MaterializeCloudPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
+import dev.haven.protocol.RecoveryPoint;
+import dev.haven.protocol.StartReplicationRequest;
+import dev.haven.protocol.Vm;
+import dev.haven.protocol.VmRef;
+import dev.haven.protocol.client.AgentChannels;
+import dev.haven.workflows.activities.AgentActivities.CloudCopyInput;
+import dev.haven.workflows.activities.AgentActivities.CloudMaterializeInput;
+import dev.haven.workflows.activities.AgentActivities.CloudStartInput;
+import dev.haven.workflows.activities.AgentActivities.DiskCopied;
+import dev.haven.workflows.activities.AgentActivities.DiskPair;
+import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
+import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
+import dev.haven.workflows.model.ErrorType;
+import io.grpc.Context;
+import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent activities of replication to a cloud site (issue 8): the source agent starts tracking
+ * and writes the item's disks into the site's object store itself, so these calls go to the source
+ * only. The store's location travels in the request; its credentials never do.
+ */
+final class CloudReplicationCalls {
+  private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(60);
+  private static final Duration COPY_DEADLINE = Duration.ofHours(6);
+
+  private final AgentChannels channels;
+  private final AgentCalls calls;
+
+  CloudReplicationCalls(AgentChannels channels, AgentCalls calls) {
+    this.channels = channels;
+    this.calls = calls;
+  }
+
+  ReplicaPrepared start(CloudStartInput in) {
+    VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
+    Vm vm = calls.call("GetVm", in.sourceAgent(), COMMAND_DEADLINE, s -> s.getVm(ref));
+    StartReplicationRequest.Builder request =
+        StartReplicationRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setVmId(in.vmId())
+            .setTargetAddress(in.cloudHostAgent())
+            .setCloudStorage(in.cloudStorage());
+    List<DiskPair> disks = new ArrayList<>();
+    for (Disk disk : vm.getDisksList()) {
+      // In the object store a disk keeps its source id; the VM built at failover gets new ones.
+      request.addDisks(
+          DiskMapping.newBuilder().setSourceDiskId(disk.getId()).setReplicaDiskId(disk.getId()));
+      disks.add(new DiskPair(disk.getId(), disk.getId(), disk.getSizeBytes()));
+    }
+    calls.call(
+        "StartReplication",
+        in.sourceAgent(),
+        COMMAND_DEADLINE,
+        s -> s.startReplication(request.build()));
+    return new ReplicaPrepared(null, disks);
+  }
+
+  DiskCopied copy(CloudCopyInput in) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    CopyDiskRequest request =
+        CopyDiskRequest.newBuilder().setItemId(in.itemId()).setDiskId(in.diskId()).build();
+    CopyProgress last = null;
+    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
+    try (Context.CancellableContext scope = Context.current().withCancellation()) {
+      Context previous = scope.attach();
+      try {
+        Iterator<CopyProgress> progress =
+            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
+                .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .copyDisk(request);
+        while (progress.hasNext()) {
+          last = progress.next();
+          ctx.heartbeat(last.getNextChunk());
+        }
+      } catch (StatusRuntimeException e) {
+        throw AgentErrors.failure("CopyDisk", in.sourceAgent(), e);
+      } finally {
+        scope.detach(previous);
+      }
+    }
+    if (last == null || !last.getDone()) {
+      throw ApplicationFailure.newFailure(
+          "the upload of disk " + in.diskId() + " to the cloud site ended before it was complete",
+          ErrorType.NETWORK_ERROR.typeName());
+    }
+    return new DiskCopied(
+        in.diskId(), last.getTotalChunks(), last.getBytesSent(), last.getZeroChunksSkipped());
+  }
+
+  /** Builds the VM at the cloud host, heartbeating every few seconds while the host works. */
+  MaterializedPoint materialize(CloudMaterializeInput in) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    MaterializeCloudPointRequest request =
+        MaterializeCloudPointRequest.newBuilder()
+            .setItemId(in.itemId())
+            .setCloudStorage(in.cloudStorage())
+            .setPointId(in.pointId() == null ? "" : in.pointId())
+            .setVmName(in.vmName() == null ? "" : in.vmName())
+            .setCpus(1)
+            .setMemoryMib(512)
+            .addAllNetworks(in.networks() == null ? List.of() : in.networks())
+            .build();
+    java.util.concurrent.CompletableFuture<MaterializeRecoveryPointResponse> call =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                CloudServiceGrpc.newBlockingStub(channels.channel(in.cloudHostAgent()))
+                    .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .materializeCloudPoint(request));
+    MaterializeRecoveryPointResponse r;
+    while (true) {
+      try {
+        r = call.get(5, TimeUnit.SECONDS);
+        break;
+      } catch (java.util.concurrent.TimeoutException e) {
+        ctx.heartbeat(in.itemId());
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof StatusRuntimeException status) {
+          throw AgentErrors.failure("MaterializeCloudPoint", in.cloudHostAgent(), status);
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    RecoveryPoint point = r.getPoint();
+    return new MaterializedPoint(
+        point.getId(),
+        point.getSeq(),
+        point.getCreatedAtMillis(),
+        point.getAppConsistent(),
+        r.getVm().getId(),
+        r.getVm().getDisksList().stream().map(Disk::getId).toList(),
+        List.copyOf(r.getDiskSha256List()),
+        0);
+  }
+}

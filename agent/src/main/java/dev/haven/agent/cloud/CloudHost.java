@@ -1,0 +1,134 @@
+package dev.haven.agent.cloud;
+
+import dev.haven.agent.NotFoundException;
+import dev.haven.agent.vm.FileVmDriver;
+import dev.haven.agent.vm.VmDisk;
+import dev.haven.agent.vm.VmRecord;
+import dev.haven.agent.vm.VmSpec;
+import dev.haven.cloud.layout.DiskManifest;
+import dev.haven.cloud.layout.PointManifest;
+import dev.haven.cloud.replica.CloudReplica;
+import dev.haven.cloud.replica.Materializer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The cloud site's compute, used only at failover (and test failover): lists an item's points in
+ * the object store and builds a VM at one of them. The VM is created powered off with the disks'
+ * sizes, each disk is rebuilt from the objects into the VM's raw sparse image ({@link
+ * Materializer}, parallel fetches, every object verified) before any device opens it, and the VM's
+ * disks are then served over NBD like any other VM's. A refused object deletes the half-made VM and
+ * names the object.
+ */
+public final class CloudHost {
+  private final FileVmDriver driver;
+  private final CloudStores stores;
+
+  public CloudHost(FileVmDriver driver, CloudStores stores) {
+    this.driver = driver;
+    this.stores = stores;
+  }
+
+  /** The item's points in the store, oldest first. */
+  public List<PointManifest> points(String location, String itemId) throws IOException {
+    CloudReplica replica = stores.replica(location, itemId);
+    List<PointManifest> points = new ArrayList<>();
+    for (long seq : replica.pointSeqs()) {
+      points.add(replica.manifest(seq));
+    }
+    return points;
+  }
+
+  /** A VM built at a point, with each disk's SHA-256. */
+  public record Built(PointManifest point, VmRecord vm, List<String> diskSha256) {}
+
+  /**
+   * Builds a new VM at {@code pointId} ("rp-N", empty for the newest, or latest-app-consistent).
+   */
+  public Built materialize(
+      String location,
+      String itemId,
+      String pointId,
+      String name,
+      int cpus,
+      int memoryMiB,
+      List<String> networks,
+      String publicIp)
+      throws IOException {
+    CloudReplica replica = stores.replica(location, itemId);
+    PointManifest point = choose(points(location, itemId), itemId, pointId);
+    List<Long> sizes = point.disks().stream().map(DiskManifest::sizeBytes).toList();
+    VmRecord vm =
+        driver.create(
+            new VmSpec(
+                name == null || name.isBlank() ? itemId + "-" + point.pointId() : name,
+                Math.max(1, cpus),
+                Math.max(1, memoryMiB),
+                sizes,
+                networks,
+                ""));
+    try {
+      Materializer materializer =
+          new Materializer(replica, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+      List<String> hashes = new ArrayList<>();
+      for (int i = 0; i < point.disks().size(); i++) {
+        VmDisk disk = vm.disks().get(i);
+        materializer.materialize(point.disks().get(i), disk.image());
+        hashes.add(sha256(disk.image()));
+      }
+      if (publicIp != null && !publicIp.isBlank()) {
+        driver.setAddresses(vm.id(), "", publicIp);
+      }
+      return new Built(point, driver.require(vm.id()), hashes);
+    } catch (IOException | RuntimeException e) {
+      driver.delete(vm.id());
+      throw e;
+    }
+  }
+
+  static PointManifest choose(List<PointManifest> points, String itemId, String pointId) {
+    if (points.isEmpty()) {
+      throw new NotFoundException("item '" + itemId + "' has no recovery point in the cloud site");
+    }
+    if (pointId == null || pointId.isBlank() || pointId.equals("latest")) {
+      return points.get(points.size() - 1);
+    }
+    if (pointId.equals("latest-app-consistent")) {
+      for (int i = points.size() - 1; i >= 0; i--) {
+        if (points.get(i).appConsistent()) {
+          return points.get(i);
+        }
+      }
+      throw new NotFoundException("item '" + itemId + "' has no app-consistent point in the cloud");
+    }
+    return points.stream()
+        .filter(p -> p.pointId().equals(pointId))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new NotFoundException(
+                    "item '" + itemId + "' has no point '" + pointId + "' in the cloud site"));
+  }
+
+  static String sha256(Path file) throws IOException {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      try (InputStream in = Files.newInputStream(file)) {
+        byte[] buffer = new byte[1 << 20];
+        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+          digest.update(buffer, 0, n);
+        }
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,223 @@
+package dev.haven.dist.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.cloud.crypto.VaultKeyring;
+import dev.haven.cloud.store.ObjectStore;
+import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.client.GuestDiskModel;
+import dev.haven.protocol.CloudItemRef;
+import dev.haven.protocol.CloudServiceGrpc;
+import dev.haven.protocol.MaterializeCloudPointRequest;
+import dev.haven.protocol.MaterializeRecoveryPointResponse;
+import dev.haven.protocol.RecoveryPoint;
+import dev.haven.protocol.Vm;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.AfterFailoverRequest;
+import dev.haven.workflows.protection.DrillReport;
+import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.FailoverView;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionResult;
+import dev.haven.workflows.protection.TestCleanupRequest;
+import io.temporal.client.WorkflowStub;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 8 through the protection workflow: the target site is a cloud site (its object store a
+ * folder), so the item's workflow takes the cloud branch: the source agent uploads the disk and
+ * every delta cycle's logs as encrypted objects, and the cloud site's host agent builds a VM at any
+ * point. The guest writes with qemu-io over NBD; hashes are compared with what it wrote.
+ */
+class CloudProtectionRealAgentsTest {
+  private static final int DISK = 16 << 20;
+
+  @TempDir Path tmp;
+
+  @AfterEach
+  void clearKeyring() {
+    System.clearProperty("haven.vault.keyring");
+  }
+
+  @Test
+  void R6_protectionToACloudSiteUploadsObjectsAndEveryPointRebuildsTheGuestsDisk()
+      throws Exception {
+    Path keyring = tmp.resolve("vault.keyring");
+    VaultKeyring.loadOrCreate(keyring);
+    System.setProperty("haven.vault.keyring", keyring.toString());
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"))) {
+      rig.store.siteStorage.put(rig.target().siteId(), storage);
+      Vm vm = rig.runningVm("web", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(8);
+      RealAgentsRig.write(vm, guest, random, 40);
+      ProtectedItemWorkflow wf = rig.protect("item-cloud", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      // No replica VM: the cloud site's compute is used only at failover.
+      assertThat(wf.status().replicaVmId()).isNull();
+      assertThat(rig.vmIdsAtB()).isEmpty();
+
+      Map<Long, String> guestAt = new HashMap<>();
+      for (int i = 0; i < 2; i++) {
+        RealAgentsRig.write(vm, guest, random, 10);
+        guestAt.put(rig.cycle(wf), guest.sha256());
+      }
+      var cloudHost =
+          CloudServiceGrpc.newBlockingStub(rig.channels.channel(rig.target().agentAddress()))
+              .withDeadlineAfter(60, TimeUnit.SECONDS);
+      List<Long> points =
+          cloudHost
+              .listCloudPoints(
+                  CloudItemRef.newBuilder()
+                      .setItemId("item-cloud")
+                      .setCloudStorage(storage)
+                      .build())
+              .getPointsList()
+              .stream()
+              .map(RecoveryPoint::getSeq)
+              .toList();
+      assertThat(points).containsAll(guestAt.keySet());
+      for (Map.Entry<Long, String> at : guestAt.entrySet()) {
+        MaterializeRecoveryPointResponse built =
+            cloudHost.materializeCloudPoint(
+                MaterializeCloudPointRequest.newBuilder()
+                    .setItemId("item-cloud")
+                    .setCloudStorage(storage)
+                    .setPointId("rp-" + at.getKey())
+                    .setVmName("web-cloud-" + at.getKey())
+                    .setCpus(1)
+                    .setMemoryMib(512)
+                    .addNetworks("dr-lan")
+                    .build());
+        assertThat(built.getDiskSha256List())
+            .as("rp-%d", at.getKey())
+            .containsExactly(at.getValue());
+      }
+      try (ObjectStore store = ObjectStores.open(storage)) {
+        assertThat(store.list("items/item-cloud/points/")).hasSizeGreaterThanOrEqualTo(3);
+      }
+    }
+  }
+
+  private RealAgentsRig cloudRig(String storage) throws Exception {
+    Path keyring = tmp.resolve("vault.keyring");
+    VaultKeyring.loadOrCreate(keyring);
+    System.setProperty("haven.vault.keyring", keyring.toString());
+    RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"));
+    rig.store.siteStorage.put(rig.target().siteId(), storage);
+    return rig;
+  }
+
+  @Test
+  void R17_unplannedFailoverToTheCloudRunsTheChosenPointThenChangesPointAndCommits()
+      throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = cloudRig(storage)) {
+      Vm vm = rig.runningVm("db", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(17);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-cu", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      Map<Long, String> guestAt = new HashMap<>();
+      for (int i = 0; i < 2; i++) {
+        RealAgentsRig.write(vm, guest, random, 8);
+        guestAt.put(rig.cycle(wf), guest.sha256());
+      }
+      List<Long> seqs = guestAt.keySet().stream().sorted().toList();
+      RealAgentsRig.write(vm, guest, random, 8); // never shipped: the site goes down
+      rig.killA();
+
+      wf.failover(
+          new FailoverRequest(
+              "job-cu", "unplanned", "rp-" + seqs.get(0), null, null, "203.0.113.20"));
+      assertThat(rig.awaitJob("job-cu")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.FAILED_OVER);
+      FailoverView running = wf.failedOver();
+      Vm inCloud = rig.vmAtB(running.vmId());
+      assertThat(inCloud.getPowerState()).isEqualTo("on");
+      assertThat(inCloud.getNetworksList()).containsExactly("dr-lan");
+      assertThat(rig.hashOverNbd(inCloud)).isEqualTo(guestAt.get(seqs.get(0)));
+
+      // R20: the newest point instead; the cloud host builds it and the first VM goes.
+      wf.changeRecoveryPoint(new AfterFailoverRequest("job-cchange", "latest"));
+      assertThat(rig.awaitJob("job-cchange")).isEqualTo("succeeded");
+      FailoverView changed = wf.failedOver();
+      assertThat(changed.pointSeq()).isEqualTo(seqs.get(1));
+      assertThat(rig.hashOverNbd(rig.vmAtB(changed.vmId()))).isEqualTo(guestAt.get(seqs.get(1)));
+      assertThat(rig.vmIdsAtB()).containsExactly(changed.vmId());
+
+      wf.commit(new AfterFailoverRequest("job-ccommit", null));
+      ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      assertThat(result.finalState()).isEqualTo(ItemState.COMMITTED);
+      assertThat(rig.vmAtB(changed.vmId()).getPowerState()).isEqualTo("on");
+    }
+  }
+
+  @Test
+  void R17_plannedFailoverToTheCloudLosesNoWriteAndChecksTheHashes() throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = cloudRig(storage)) {
+      Vm vm = rig.runningVm("app", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(19);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-cp", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      RealAgentsRig.write(vm, guest, random, 10);
+      rig.cycle(wf);
+      RealAgentsRig.write(vm, guest, random, 10); // shipped by the failover's last cycle
+
+      wf.failover(new FailoverRequest("job-cp", "planned", "latest"));
+      assertThat(rig.awaitJob("job-cp")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.FAILED_OVER);
+      Vm inCloud = rig.vmAtB(wf.failedOver().vmId());
+      assertThat(inCloud.getPowerState()).isEqualTo("on");
+      assertThat(rig.hashOverNbd(inCloud)).isEqualTo(guest.sha256());
+      assertThat(rig.store.steps("job-cp"))
+          .contains("materialize-in-cloud:succeeded", "verify-replica:succeeded");
+    }
+  }
+
+  @Test
+  void R27_testFailoverInTheCloudBuildsThePointOnAnIsolatedNetworkWhileUploadsGoOn()
+      throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = cloudRig(storage)) {
+      Vm vm = rig.runningVm("drill", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(27);
+      RealAgentsRig.write(vm, guest, random, 30);
+      ProtectedItemWorkflow wf = rig.protect("item-ct", vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      RealAgentsRig.write(vm, guest, random, 10);
+      long point = rig.cycle(wf);
+      String atPoint = guest.sha256();
+
+      wf.failover(new FailoverRequest("job-ctest", "test", "rp-" + point));
+      assertThat(rig.awaitJob("job-ctest")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.TEST_FAILOVER);
+      DrillReport drill = wf.drills().get(0);
+      Vm testVm = rig.vmAtB(drill.testVmId());
+      assertThat(testVm.getNetworksList()).containsExactly("haven-test-item-ct");
+      assertThat(rig.hashOverNbd(testVm)).isEqualTo(atPoint);
+      RealAgentsRig.write(vm, guest, random, 10);
+      rig.cycle(wf);
+      assertThat(rig.hashOverNbd(testVm)).isEqualTo(atPoint);
+
+      wf.testFailoverCleanup(new TestCleanupRequest("job-cclean", "passed", "ok"));
+      assertThat(rig.awaitJob("job-cclean")).isEqualTo("succeeded");
+      rig.await(wf, ItemState.PROTECTED);
+      assertThat(rig.vmIdsAtB()).isEmpty();
+    }
+  }
+}
