@@ -66,8 +66,9 @@ cr_baseline() {
       cr_time rsync --whole-file "$src" "rsync://127.0.0.1:$CR_RSYNC_PORT/bench/whole.img"
       rm -f "$CR_TMP/rsync/whole.img" ;;
     snapshot)
-      # The replica as the resync will find it, for rsync to work on (not timed).
-      cp "$src" "$other"; echo 0 ;;
+      # The replica as the resync will find it, for rsync to work on (not timed). Synced, so that
+      # writing back this scratch copy does not land inside the timed resync that follows.
+      cp "$src" "$other"; sync; echo 0 ;;
     rsync-delta)
       # rsync's quick check would skip a file of the same size; --ignore-times makes it compare.
       mv "$other" "$CR_TMP/rsync/delta.img"
