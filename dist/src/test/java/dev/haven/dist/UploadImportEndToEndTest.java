@@ -32,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * R5 import by upload through the real API and a real agent (the standalone stack in process):
@@ -124,6 +125,33 @@ class UploadImportEndToEndTest {
       assertThat(sha256(disk)).as(image.getFileName().toString()).isEqualTo(sha256(expected));
     }
     assertThat(tempFiles()).isEmpty();
+
+    // The same through the launcher: haven vms import --host H --name N FILE.
+    int code =
+        new CommandLine(new HavenCli())
+            .execute(
+                "vms",
+                "--api",
+                api.replace("/api/v1", ""),
+                "import",
+                "--host",
+                "primary-host",
+                "--name",
+                "cli-import",
+                "--network",
+                "lan",
+                qcow2.toString());
+    assertThat(code).isZero();
+    JsonNode listed = get("/hosts/" + host + "/vms");
+    JsonNode cli = null;
+    for (JsonNode vm : listed) {
+      if (vm.get("name").asText().equals("cli-import")) {
+        cli = vm;
+      }
+    }
+    assertThat(cli).isNotNull();
+    assertThat(sha256(diskFile(cli.get("disks").get(0).get("id").asText())))
+        .isEqualTo(sha256(qcow2AsRaw));
   }
 
   @Test
