@@ -8,6 +8,7 @@ import dev.haven.agent.vm.VmSpec;
 import dev.haven.protocol.CreateVmRequest;
 import dev.haven.protocol.ImageChunk;
 import dev.haven.protocol.Vm;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -175,7 +176,14 @@ final class ImageUpload implements StreamObserver<ImageChunk> {
               spec.getNetworksList(),
               "");
       try {
-        vm = answer.apply(new ImageImporter(driver, dataDir).importVm(vmSpec, temp));
+        VmRecord made = new ImageImporter(driver, dataDir).importVm(vmSpec, temp);
+        if (responses instanceof ServerCallStreamObserver<Vm> call && call.isCancelled()) {
+          // The caller went away during the conversion and will never learn of this VM.
+          driver.delete(made.id());
+          LOG.info("image upload cancelled during its import; VM {} removed", made.id());
+          return;
+        }
+        vm = answer.apply(made);
       } catch (IllegalArgumentException e) {
         // The importer names the temp file's path; the caller knows it only as the image.
         throw new IllegalArgumentException(
