@@ -7,6 +7,7 @@ import dev.haven.dist.commands.DemoCommand;
 import dev.haven.dist.commands.PlansCommand;
 import dev.haven.dist.commands.StandaloneCommand;
 import dev.haven.dist.commands.TemporalCommand;
+import dev.haven.dist.commands.VmsCommand;
 import dev.haven.dist.commands.WorkerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
       ApiCommand.class,
       DemoCommand.class,
       PlansCommand.class,
+      VmsCommand.class,
       CertsCommand.class
     })
 public final class HavenCli implements Runnable {

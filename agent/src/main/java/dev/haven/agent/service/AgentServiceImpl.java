@@ -23,6 +23,7 @@ import dev.haven.protocol.DeleteVmResponse;
 import dev.haven.protocol.GetInfoRequest;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
+import dev.haven.protocol.ImageChunk;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ListRecoveryPointsResponse;
 import dev.haven.protocol.ListVmsRequest;
@@ -175,6 +176,13 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                       .importVm(spec, Path.of(request.getImagePath())),
               nbdAddress.get());
         });
+  }
+
+  /** Import by upload (R5): a VM from the raw or qcow2 image the caller streams. */
+  @Override
+  public StreamObserver<ImageChunk> importImage(StreamObserver<Vm> responses) {
+    return new ImageUpload(
+        driver, identity.dataDir(), vm -> Messages.vm(vm, nbdAddress.get()), responses);
   }
 
   @Override

@@ -10,8 +10,11 @@ import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
+import dev.haven.protocol.client.ImageUploader;
 import dev.haven.store.Host;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +66,28 @@ public final class AgentGateway {
    */
   public Vm importVm(Host host, CreateVmRequest request) {
     return call(host, IMPORT_DEADLINE, "import the image", s -> s.createVm(request));
+  }
+
+  /**
+   * Import by upload: streams {@code image} (of {@code sizeBytes}, 0 when unknown) to the agent,
+   * which converts it into the disk of a new VM. The image passes through in chunks, never whole in
+   * memory; when reading it fails (the HTTP client went away), the call is cancelled and the agent
+   * discards what it received, and the failure is a 400 naming {@code image}.
+   */
+  public Vm uploadVm(Host host, CreateVmRequest spec, long sizeBytes, InputStream image) {
+    try {
+      return ImageUploader.upload(
+          channels
+              .agentAsync(host.agentAddress())
+              .withDeadlineAfter(IMPORT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS),
+          spec,
+          sizeBytes,
+          image);
+    } catch (StatusRuntimeException e) {
+      throw translate(host, "import the uploaded image", e);
+    } catch (IOException e) {
+      throw ApiException.badRequest("image", "the upload broke off: " + e.getMessage());
+    }
   }
 
   public Vm setPower(Host host, String vmId, boolean on) {

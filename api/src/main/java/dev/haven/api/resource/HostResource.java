@@ -16,14 +16,18 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.InputStream;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -168,6 +172,43 @@ public class HostResource {
         }
         throw e;
       }
+    }
+    vms.record(host, vm);
+    return Response.created(uri.getBaseUriBuilder().path("vms").path(vm.getId()).build())
+        .entity(VmJson.View.of(host.id(), vm))
+        .build();
+  }
+
+  /**
+   * Import by upload (R5): a VM whose one disk holds the raw or qcow2 image sent as the request
+   * body, streamed to the host's agent as it arrives. Answers like {@code POST /hosts/{id}/vms}; a
+   * bad image or parameter is a 400 naming it, and nothing is created.
+   */
+  @POST
+  @Path("/{id}/vms/import")
+  @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+  public Response importVm(
+      @PathParam("id") String id,
+      @QueryParam("name") String name,
+      @QueryParam("cpus") Integer cpus,
+      @QueryParam("memoryMiB") Integer memoryMiB,
+      @QueryParam("networks") List<String> networks,
+      @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength,
+      InputStream image,
+      @Context UriInfo uri) {
+    CreateVmRequest spec = UploadParameters.spec(name, cpus, memoryMiB, networks);
+    Host host = find(id);
+    Vm vm;
+    try {
+      vm =
+          agents.uploadVm(
+              host, spec, contentLength == null ? 0 : Math.max(0, contentLength), image);
+    } catch (ApiException e) {
+      // The agent refused the image (empty, not raw or qcow2, damaged, too large).
+      if (e.status() == 400 && e.field() == null) {
+        throw new ApiException(400, e.code(), e.getMessage(), "image");
+      }
+      throw e;
     }
     vms.record(host, vm);
     return Response.created(uri.getBaseUriBuilder().path("vms").path(vm.getId()).build())
