@@ -17,7 +17,6 @@ import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
-import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.JobOpen;
 import dev.haven.workflows.activities.StoreActivities.RecoveryPointRecord;
 import dev.haven.workflows.model.Health;
@@ -60,10 +59,13 @@ final class ReplicationSteps {
   /** This run's finalize-protection job, once opened; a retried finalize reuses it. */
   private String finalizeJobId;
 
+  private final CloudReplicationSteps cloud;
+
   ReplicationSteps(ProtectionState state, ProtectionActivities activities, JobRecorder recorder) {
     this.s = state;
     this.a = activities;
     this.rec = recorder;
+    this.cloud = new CloudReplicationSteps(state, activities, recorder);
   }
 
   /** A fresh protection: every step from prepare to finalize. False if it ended in error. */
@@ -100,7 +102,7 @@ final class ReplicationSteps {
       return false;
     }
     if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
-      s.cloudStorage = cloudStorageOfTarget();
+      s.cloudStorage = cloud.storageOfTarget();
     }
     ReplicationProgress source = progressOf(s.input.source());
     // A cloud site's host holds nothing of the item until a failover.
@@ -214,10 +216,11 @@ final class ReplicationSteps {
 
   private void enableSteps(String jobId) {
     if (Workflow.getVersion(CLOUD_TARGET, Workflow.DEFAULT_VERSION, 1) >= 1) {
-      s.cloudStorage = cloudStorageOfTarget();
+      s.cloudStorage = cloud.storageOfTarget();
     }
     if (s.cloudStorage != null) {
-      cloudEnableSteps(jobId);
+      cloud.enable(jobId);
+      finalizeProtection(jobId);
       return;
     }
     ReplicaPrepared prepared =
@@ -240,53 +243,9 @@ final class ReplicationSteps {
     finalizeProtection(jobId);
   }
 
-  /**
-   * Issue 8: the source writes the disks into the cloud site's object store itself; there is no
-   * replica VM (so the network check of finalize does not apply) until a failover builds one.
-   */
-  private void cloudEnableSteps(String jobId) {
-    ReplicaPrepared prepared =
-        rec.step(
-            jobId,
-            START_REPLICATION,
-            () ->
-                a.agent.startCloudReplication(
-                    new AgentActivities.CloudStartInput(
-                        s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.cloudStorage)));
-    s.replicaVmId = null;
-    s.state = ItemState.INITIAL_REPLICATION;
-    rec.item(s);
-    rec.step(
-        jobId,
-        INITIAL_REPLICATION,
-        () -> {
-          for (DiskPair disk : prepared.disks()) {
-            a.copier.copyDiskToCloud(
-                new AgentActivities.CloudCopyInput(s.itemId(), sourceAgent(), disk.sourceDiskId()));
-          }
-          return null;
-        });
-    finalizeProtection(jobId);
-  }
-
-  /** The target site's object store when it is a cloud site, else null. */
-  private String cloudStorageOfTarget() {
-    StoreActivities.SiteStorage storage =
-        a.store.siteStorage(new StoreActivities.SiteRef(s.input.target().siteId()));
-    return storage == null ? null : storage.location();
-  }
-
   /** Starts replication to the cloud site afresh and uploads every disk (changed chunks only). */
   ReplicaPrepared restartCloud() {
-    ReplicaPrepared prepared =
-        a.agent.startCloudReplication(
-            new AgentActivities.CloudStartInput(
-                s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.cloudStorage));
-    for (DiskPair disk : prepared.disks()) {
-      a.copier.copyDiskToCloud(
-          new AgentActivities.CloudCopyInput(s.itemId(), sourceAgent(), disk.sourceDiskId()));
-    }
-    return prepared;
+    return cloud.restart();
   }
 
   private void finalizeProtection(String enableJobId) {
