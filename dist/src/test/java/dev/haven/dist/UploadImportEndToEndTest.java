@@ -170,22 +170,23 @@ class UploadImportEndToEndTest {
     assertBad(upload(good, HttpRequest.BodyPublishers.ofFile(vmdk)), "image");
     assertBad(upload(good, HttpRequest.BodyPublishers.ofByteArray(corrupt)), "image");
     assertBad(upload(good, HttpRequest.BodyPublishers.noBody()), "image");
-    byte[] some = new byte[4096];
-    some[0] = 1;
+    // Parameters are refused before any byte of the body is read, and the server then closes the
+    // connection under a client still sending: these requests carry no body, so that race (in
+    // which the JDK client sees EOF instead of the 400) cannot happen.
     assertBad(
         upload(
             "/hosts/" + host + "/vms/import?cpus=1&memoryMiB=256",
-            HttpRequest.BodyPublishers.ofByteArray(some)),
+            HttpRequest.BodyPublishers.noBody()),
         "name");
     assertBad(
         upload(
             "/hosts/" + host + "/vms/import?name=x&cpus=0&memoryMiB=256",
-            HttpRequest.BodyPublishers.ofByteArray(some)),
+            HttpRequest.BodyPublishers.noBody()),
         "cpus");
     HttpResponse<String> unknown =
         upload(
             "/hosts/host-nothere/vms/import?name=x&cpus=1&memoryMiB=256",
-            HttpRequest.BodyPublishers.ofByteArray(some));
+            HttpRequest.BodyPublishers.noBody());
     assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
 
     assertThat(get("/hosts/" + host + "/vms").size()).isEqualTo(before);
