@@ -7,13 +7,10 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,12 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Azure Blob backend against a real Blob service (Azurite) on a loopback port: the contract
- * every backend passes, then what is Azure's own: paging, prefixes, keys and connection strings,
- * missing containers, and a service that goes away and comes back.
+ * every backend passes, paging and prefixes ({@link RemoteObjectStoreContract}), then what is
+ * Azure's own: keys and connection strings, missing containers, and a service that goes away and
+ * comes back.
  */
-class AzureBlobObjectStoreTest extends ObjectStoreContract {
-  private static final AtomicInteger containers = new AtomicInteger();
-
+class AzureBlobObjectStoreTest extends RemoteObjectStoreContract {
   @TempDir static Path serverDir;
   private static AzuriteServer server;
 
@@ -42,54 +38,9 @@ class AzureBlobObjectStoreTest extends ObjectStoreContract {
     }
   }
 
-  private static String newContainer() {
-    return "haven-" + containers.incrementAndGet();
-  }
-
   @Override
-  protected ObjectStore open() throws Exception {
-    return ObjectStores.open(server.location(newContainer(), "create=true"), Map.of());
-  }
-
-  @Test
-  void R6_listPagesThroughEveryKey() throws Exception {
-    try (ObjectStore paged =
-        ObjectStores.open(server.location(newContainer(), "create=true&pageSize=3"), Map.of())) {
-      List<String> keys = new ArrayList<>();
-      for (int i = 0; i < 11; i++) {
-        keys.add(String.format("items/a/points/%03d", i));
-      }
-      for (String key : keys) {
-        paged.put(key, key.getBytes());
-      }
-      paged.put("items/b/other", new byte[1]);
-      assertThat(paged.list("items/a/")).containsExactlyElementsOf(keys);
-      assertThat(paged.list("")).hasSize(12);
-    }
-  }
-
-  @Test
-  void R6_aPrefixKeepsEachSiteToItsOwnPartOfTheContainer() throws Exception {
-    String container = newContainer();
-    byte[] data = new byte[1000];
-    new Random(3).nextBytes(data);
-    try (ObjectStore whole =
-            ObjectStores.open(server.location(container, "create=true"), Map.of());
-        ObjectStore siteA =
-            ObjectStores.open(server.location(container + "/sites/a", ""), Map.of());
-        ObjectStore siteB =
-            ObjectStores.open(server.location(container + "/sites/b", ""), Map.of())) {
-      siteA.put("items/x/base/1", data);
-      siteB.put("items/y/base/1", new byte[] {1});
-
-      assertThat(siteA.list("")).containsExactly("items/x/base/1");
-      assertThat(siteB.list("items/")).containsExactly("items/y/base/1");
-      assertThat(siteA.exists("items/y/base/1")).isFalse();
-      assertThat(whole.list(""))
-          .containsExactly("sites/a/items/x/base/1", "sites/b/items/y/base/1");
-      assertThat(whole.get("sites/a/items/x/base/1")).isEqualTo(data);
-      assertThat(siteA.describe()).contains("haven-").contains("prefix sites/a/");
-    }
+  protected ChildServer server() {
+    return server;
   }
 
   @Test

@@ -70,11 +70,13 @@ final class AzuriteServer extends ChildServer {
         "--silent");
   }
 
+  @Override
   String endpoint() {
     return "http://127.0.0.1:" + port() + "/" + ACCOUNT;
   }
 
   /** A location for {@code container[/prefix]} with the account's key and {@code extra}. */
+  @Override
   String location(String containerAndPrefix, String extra) {
     return "azure://"
         + containerAndPrefix

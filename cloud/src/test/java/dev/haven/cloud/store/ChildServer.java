@@ -34,6 +34,15 @@ abstract class ChildServer implements AutoCloseable {
   private int port;
   private int starts;
 
+  /** The server's base address on loopback, for a location's {@code endpoint}. */
+  abstract String endpoint();
+
+  /**
+   * A location for {@code container[/prefix]} (a bucket, for S3) on this server with its
+   * credentials and the {@code extra} options ({@code a=1&b=2}, may be empty).
+   */
+  abstract String location(String containerAndPrefix, String extra);
+
   ChildServer(String name, Pattern listening) {
     this.name = name;
     this.listening = listening;

@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,12 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The S3 backend against a real S3 server (s3proxy) on a loopback port: the contract every backend
- * passes, then what is S3's own: paging, prefixes, credentials, missing buckets, and a server that
- * goes away and comes back.
+ * passes, paging and prefixes ({@link RemoteObjectStoreContract}), then what is S3's own:
+ * credentials, missing buckets, and a server that goes away and comes back.
  */
-class S3ObjectStoreTest extends ObjectStoreContract {
-  private static final AtomicInteger buckets = new AtomicInteger();
-
+class S3ObjectStoreTest extends RemoteObjectStoreContract {
   @TempDir static Path serverDir;
   private static S3ProxyServer server;
 
@@ -41,56 +36,14 @@ class S3ObjectStoreTest extends ObjectStoreContract {
     }
   }
 
-  private static String newBucket() {
-    return "haven-" + buckets.incrementAndGet();
-  }
-
   @Override
-  protected ObjectStore open() throws Exception {
-    return ObjectStores.open(server.location(newBucket(), "create=true"), Map.of());
-  }
-
-  @Test
-  void R6_listPagesThroughEveryKey() throws Exception {
-    try (ObjectStore paged =
-        ObjectStores.open(server.location(newBucket(), "create=true&pageSize=3"), Map.of())) {
-      List<String> keys = new ArrayList<>();
-      for (int i = 0; i < 11; i++) {
-        keys.add(String.format("items/a/points/%03d", i));
-      }
-      for (String key : keys) {
-        paged.put(key, key.getBytes());
-      }
-      paged.put("items/b/other", new byte[1]);
-      assertThat(paged.list("items/a/")).containsExactlyElementsOf(keys);
-      assertThat(paged.list("")).hasSize(12);
-    }
-  }
-
-  @Test
-  void R6_aPrefixKeepsEachSiteToItsOwnPartOfTheBucket() throws Exception {
-    String bucket = newBucket();
-    byte[] data = new byte[1000];
-    new Random(3).nextBytes(data);
-    try (ObjectStore whole = ObjectStores.open(server.location(bucket, "create=true"), Map.of());
-        ObjectStore siteA = ObjectStores.open(server.location(bucket + "/sites/a", ""), Map.of());
-        ObjectStore siteB = ObjectStores.open(server.location(bucket + "/sites/b", ""), Map.of())) {
-      siteA.put("items/x/base/1", data);
-      siteB.put("items/y/base/1", new byte[] {1});
-
-      assertThat(siteA.list("")).containsExactly("items/x/base/1");
-      assertThat(siteB.list("items/")).containsExactly("items/y/base/1");
-      assertThat(siteA.exists("items/y/base/1")).isFalse();
-      assertThat(whole.list(""))
-          .containsExactly("sites/a/items/x/base/1", "sites/b/items/y/base/1");
-      assertThat(whole.get("sites/a/items/x/base/1")).isEqualTo(data);
-      assertThat(siteA.describe()).contains("haven-").contains("prefix sites/a/");
-    }
+  protected ChildServer server() {
+    return server;
   }
 
   @Test
   void wrongCredentialsAreRefusedNamingTheBucketAndServerButNotTheSecret() throws Exception {
-    String bucket = newBucket();
+    String bucket = newContainer();
     ObjectStores.open(server.location(bucket, "create=true"), Map.of()).close();
     String wrong =
         "s3://"
@@ -109,7 +62,7 @@ class S3ObjectStoreTest extends ObjectStoreContract {
 
   @Test
   void credentialsComeFromTheEnvironmentWhenTheLocationHasNone() throws Exception {
-    String bucket = newBucket();
+    String bucket = newContainer();
     String location = "s3://" + bucket + "?endpoint=" + server.endpoint() + "&create=true";
     Map<String, String> env =
         Map.of(
@@ -123,7 +76,7 @@ class S3ObjectStoreTest extends ObjectStoreContract {
 
   @Test
   void aMissingBucketIsAClearErrorUnlessTheLocationAsksToCreateIt() throws Exception {
-    String bucket = newBucket();
+    String bucket = newContainer();
     assertThatThrownBy(() -> ObjectStores.open(server.location(bucket, ""), Map.of()))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("s3 bucket " + bucket)
@@ -165,7 +118,7 @@ class S3ObjectStoreTest extends ObjectStoreContract {
       proxy.answerUnavailable(2);
       String location =
           "s3://"
-              + newBucket()
+              + newContainer()
               + "?endpoint=http://127.0.0.1:"
               + proxy.port()
               + "&accessKey="
@@ -185,7 +138,7 @@ class S3ObjectStoreTest extends ObjectStoreContract {
   void aServerThatStaysUnavailableFailsAfterTheLastTry() throws Exception {
     try (LoopbackProxy proxy = new LoopbackProxy(server.port())) {
       proxy.answerUnavailable(100);
-      String bucket = newBucket();
+      String bucket = newContainer();
       String location =
           "s3://"
               + bucket

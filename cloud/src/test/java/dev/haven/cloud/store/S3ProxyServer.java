@@ -69,6 +69,7 @@ final class S3ProxyServer extends ChildServer {
         file.toString());
   }
 
+  @Override
   String endpoint() {
     return "http://127.0.0.1:" + port();
   }
@@ -77,6 +78,7 @@ final class S3ProxyServer extends ChildServer {
    * A location for {@code bucket[/prefix]} on this server with the right credentials and {@code
    * extra}.
    */
+  @Override
   String location(String bucketAndPrefix, String extra) {
     return "s3://"
         + bucketAndPrefix
