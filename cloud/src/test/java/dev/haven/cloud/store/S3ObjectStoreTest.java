@@ -117,15 +117,7 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
     try (LoopbackProxy proxy = new LoopbackProxy(server.port())) {
       proxy.answerUnavailable(2);
       String location =
-          "s3://"
-              + newContainer()
-              + "?endpoint=http://127.0.0.1:"
-              + proxy.port()
-              + "&accessKey="
-              + S3ProxyServer.ACCESS_KEY
-              + "&secretKey="
-              + S3ProxyServer.SECRET_KEY
-              + "&create=true&attempts=3&backoffMs=10&maxBackoffMs=50";
+          locationVia(proxy, newContainer(), "create=true&attempts=3&backoffMs=10&maxBackoffMs=50");
       try (ObjectStore store = ObjectStores.open(location, Map.of())) {
         store.put("k", new byte[] {7});
         assertThat(store.get("k")).containsExactly(7);
@@ -140,15 +132,7 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
       proxy.answerUnavailable(100);
       String bucket = newContainer();
       String location =
-          "s3://"
-              + bucket
-              + "?endpoint=http://127.0.0.1:"
-              + proxy.port()
-              + "&accessKey="
-              + S3ProxyServer.ACCESS_KEY
-              + "&secretKey="
-              + S3ProxyServer.SECRET_KEY
-              + "&create=true&attempts=3&backoffMs=10&maxBackoffMs=50";
+          locationVia(proxy, bucket, "create=true&attempts=3&backoffMs=10&maxBackoffMs=50");
       assertThatThrownBy(() -> ObjectStores.open(location, Map.of()))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("s3 bucket " + bucket + " at http://127.0.0.1:" + proxy.port())
@@ -162,14 +146,7 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
   void aServerGoneMidCallIsAnIOExceptionNamingTheBackendAndKey(@TempDir Path dir) throws Exception {
     try (S3ProxyServer own = S3ProxyServer.start(dir);
         LoopbackProxy proxy = new LoopbackProxy(own.port())) {
-      String location =
-          "s3://haven?endpoint=http://127.0.0.1:"
-              + proxy.port()
-              + "&accessKey="
-              + S3ProxyServer.ACCESS_KEY
-              + "&secretKey="
-              + S3ProxyServer.SECRET_KEY
-              + "&create=true&attempts=1";
+      String location = locationVia(proxy, "haven", "create=true&attempts=1");
       try (ObjectStore store = ObjectStores.open(location, Map.of())) {
         store.put("items/a/base/1", new byte[] {1, 2, 3});
         own.stop();
@@ -197,13 +174,7 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
     try (S3ProxyServer own = S3ProxyServer.start(dir);
         LoopbackProxy proxy = new LoopbackProxy(own.port())) {
       String location =
-          "s3://haven?endpoint=http://127.0.0.1:"
-              + proxy.port()
-              + "&accessKey="
-              + S3ProxyServer.ACCESS_KEY
-              + "&secretKey="
-              + S3ProxyServer.SECRET_KEY
-              + "&create=true&attempts=40&backoffMs=50&maxBackoffMs=1000";
+          locationVia(proxy, "haven", "create=true&attempts=40&backoffMs=50&maxBackoffMs=1000");
       byte[] data = new byte[2 << 20];
       new Random(11).nextBytes(data);
       try (ObjectStore store = ObjectStores.open(location, Map.of())) {
@@ -226,5 +197,19 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
       }
       assertThat(Files.exists(dir.resolve("blobs/haven/items/a/base/000001"))).isTrue();
     }
+  }
+
+  /** A location for {@code bucket} reached through {@code proxy}, with the server's keys. */
+  private static String locationVia(LoopbackProxy proxy, String bucket, String extra) {
+    return "s3://"
+        + bucket
+        + "?endpoint=http://127.0.0.1:"
+        + proxy.port()
+        + "&accessKey="
+        + S3ProxyServer.ACCESS_KEY
+        + "&secretKey="
+        + S3ProxyServer.SECRET_KEY
+        + "&"
+        + extra;
   }
 }
