@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -161,49 +162,49 @@ public final class PlansCommand implements Runnable {
     }
   }
 
-  @Command(name = "report", description = "Show a run's report.")
-  static final class Report extends Verb {
+  /** A run of a plan, named by the first two positional parameters of the verbs that take one. */
+  static final class RunRef {
     @Parameters(index = "0", description = "plan id")
     String planId;
 
     @Parameters(index = "1", description = "run id")
     String runId;
 
+    String path() {
+      return "/recovery-plans/" + planId + "/runs/" + runId;
+    }
+  }
+
+  @Command(name = "report", description = "Show a run's report.")
+  static final class Report extends Verb {
+    @Mixin RunRef run;
+
     @Override
     JsonNode call(HavenApiClient api) {
-      return api.get("/recovery-plans/" + planId + "/runs/" + runId);
+      return api.get(run.path());
     }
   }
 
   @Command(name = "resume", description = "Release a run's manual step.")
   static final class Resume extends Verb {
-    @Parameters(index = "0", description = "plan id")
-    String planId;
-
-    @Parameters(index = "1", description = "run id")
-    String runId;
+    @Mixin RunRef run;
 
     @Parameters(index = "2", description = "manual step id")
     String stepId;
 
     @Override
     JsonNode call(HavenApiClient api) {
-      return api.post(
-          "/recovery-plans/" + planId + "/runs/" + runId + "/resume", Map.of("stepId", stepId));
+      return api.post(run.path() + "/resume", Map.of("stepId", stepId));
     }
   }
 
   @Command(name = "cancel", description = "Cancel a run.")
   static final class Cancel extends Verb {
-    @Parameters(index = "0", description = "plan id")
-    String planId;
-
-    @Parameters(index = "1", description = "run id")
-    String runId;
+    @Mixin RunRef run;
 
     @Override
     JsonNode call(HavenApiClient api) {
-      return api.post("/recovery-plans/" + planId + "/runs/" + runId + "/cancel", Map.of());
+      return api.post(run.path() + "/cancel", Map.of());
     }
   }
 
