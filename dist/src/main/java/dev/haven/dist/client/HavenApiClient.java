@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** A small client of Haven's REST API for the CLI verbs, the demo and end-to-end tests. */
@@ -35,19 +36,47 @@ public final class HavenApiClient {
 
   /** Sends a raw body (e.g. malformed JSON) and returns the status and body, never throwing. */
   public Response raw(String method, String path, String body) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json");
-    request.method(
+    return exchange(
         method,
+        path,
+        "application/json",
         body == null
             ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
+            : HttpRequest.BodyPublishers.ofString(body),
+        Duration.ofSeconds(30));
+  }
+
+  /**
+   * POSTs {@code file} as an {@code application/octet-stream} body, streamed from disk, and answers
+   * the JSON reply; a reply other than 2xx throws {@link ApiException} with the API's message.
+   */
+  public JsonNode upload(String path, Path file) throws IOException {
+    // An image may take minutes to stream and convert: no bound but the server's own.
+    Response response =
+        exchange(
+            "POST",
+            path,
+            "application/octet-stream",
+            HttpRequest.BodyPublishers.ofFile(file),
+            Duration.ofHours(2));
+    return parsed("POST", path, response);
+  }
+
+  private Response exchange(
+      String method,
+      String path,
+      String contentType,
+      HttpRequest.BodyPublisher body,
+      Duration timeout) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(timeout)
+            .header("Content-Type", contentType)
+            .header("Accept", "application/json")
+            .method(method, body)
+            .build();
     try {
-      HttpResponse<String> response =
-          http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response.body());
     } catch (IOException e) {
       throw new ApiException(method + " " + path, -1, e.toString());
@@ -64,7 +93,10 @@ public final class HavenApiClient {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot encode request body", e);
     }
-    Response response = raw(method, path, text);
+    return parsed(method, path, raw(method, path, text));
+  }
+
+  private static JsonNode parsed(String method, String path, Response response) {
     if (response.status() / 100 != 2) {
       throw new ApiException(method + " " + path, response.status(), response.body());
     }

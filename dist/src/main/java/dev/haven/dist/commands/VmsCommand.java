@@ -2,11 +2,9 @@ package dev.haven.dist.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
+import dev.haven.dist.client.ApiException;
+import dev.haven.dist.client.HavenApiClient;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,49 +65,46 @@ public final class VmsCommand implements Runnable {
         System.err.println(image + " is not a file");
         return 1;
       }
-      String base = parent.apiUrl.replaceAll("/+$", "") + "/api/v1";
-      HttpClient http = HttpClient.newHttpClient();
-      String hostId = hostId(http, base);
-      if (hostId == null) {
-        System.err.println("no host has the id or name '" + host + "'");
+      HavenApiClient api = new HavenApiClient(parent.apiUrl);
+      try {
+        String hostId = hostId(api);
+        if (hostId == null) {
+          System.err.println("no host has the id or name '" + host + "'");
+          return 1;
+        }
+        StringBuilder query =
+            new StringBuilder("?name=")
+                .append(encode(name))
+                .append("&cpus=")
+                .append(cpus)
+                .append("&memoryMiB=")
+                .append(memoryMiB);
+        networks.forEach(n -> query.append("&networks=").append(encode(n)));
+        JsonNode vm = api.upload("/hosts/" + hostId + "/vms/import" + query, image);
+        System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(vm));
+        return 0;
+      } catch (ApiException e) {
+        // The API's own words, as the other verbs print them.
+        System.err.println(message(e));
         return 1;
       }
-      StringBuilder query =
-          new StringBuilder("?name=")
-              .append(encode(name))
-              .append("&cpus=")
-              .append(cpus)
-              .append("&memoryMiB=")
-              .append(memoryMiB);
-      networks.forEach(n -> query.append("&networks=").append(encode(n)));
-      HttpResponse<String> reply =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/hosts/" + hostId + "/vms/import" + query))
-                  .header("Content-Type", "application/octet-stream")
-                  .POST(HttpRequest.BodyPublishers.ofFile(image))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (reply.statusCode() / 100 != 2) {
-        JsonNode error = JSON.readTree(reply.body());
-        System.err.println(error.path("message").asText(reply.body()));
-        return 1;
-      }
-      System.out.println(
-          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(reply.body())));
-      return 0;
     }
 
-    private String hostId(HttpClient http, String base) throws Exception {
-      HttpResponse<String> reply =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/hosts")).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
-      for (JsonNode h : JSON.readTree(reply.body())) {
+    private String hostId(HavenApiClient api) {
+      for (JsonNode h : api.get("/hosts")) {
         if (h.path("id").asText().equals(host) || h.path("name").asText().equals(host)) {
           return h.path("id").asText();
         }
       }
       return null;
+    }
+
+    private static String message(ApiException e) {
+      try {
+        return JSON.readTree(e.body()).path("message").asText(e.getMessage());
+      } catch (java.io.IOException | RuntimeException notJson) {
+        return e.getMessage();
+      }
     }
 
     private static String encode(String value) {
