@@ -7,16 +7,11 @@ import dev.haven.workflows.model.TaskQueues;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionCarryOver;
 import dev.haven.workflows.protection.ProtectionInput;
-import io.dropwizard.lifecycle.Managed;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,67 +24,35 @@ import org.slf4j.LoggerFactory;
  * runs in the background and retries with back-off until every item has its workflow, so that the
  * API starts at once even when Temporal is not up yet.
  */
-public final class ItemReconciler implements Managed {
+public final class ItemReconciler extends StartupPasses {
   private static final Logger LOG = LoggerFactory.getLogger(ItemReconciler.class);
-  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-  private static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
 
   private final Jdbi jdbi;
   private final WorkflowClient workflows;
   private final Set<String> settled = new HashSet<>();
-  private ScheduledExecutorService scheduler;
-  private long startedAtMillis;
 
   public ItemReconciler(Jdbi jdbi, WorkflowClient workflows) {
+    super("item-reconciler", Integer.MAX_VALUE);
     this.jdbi = jdbi;
     this.workflows = workflows;
   }
 
+  /** One pass over the unfinished items; true when every one has its workflow. */
   @Override
-  public void start() {
-    startedAtMillis = System.currentTimeMillis();
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "haven-item-reconciler");
-              t.setDaemon(true);
-              return t;
-            });
-    scheduler.execute(() -> pass(FIRST_RETRY));
-  }
-
-  @Override
-  public void stop() {
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-    }
-  }
-
-  /** One pass over the unfinished items; schedules the next with a longer delay if one failed. */
-  private void pass(Duration delay) {
+  boolean pass() {
     int failed = 0;
-    try {
-      for (ProtectedItem item :
-          jdbi.withExtension(ProtectedItemDao.class, d -> d.listUnfinished())) {
-        // Items created after the start are this API's own: enabling protection starts their
-        // workflow, and resuming them here could race with that start.
-        boolean mine = item.createdAt() >= startedAtMillis;
-        if (!mine && !settled.contains(item.id()) && !resume(item)) {
-          failed++;
-        }
+    for (ProtectedItem item : jdbi.withExtension(ProtectedItemDao.class, d -> d.listUnfinished())) {
+      // Items created after the start are this API's own: enabling protection starts their
+      // workflow, and resuming them here could race with that start.
+      boolean mine = item.createdAt() >= startedAtMillis();
+      if (!mine && !settled.contains(item.id()) && !resume(item)) {
+        failed++;
       }
-    } catch (RuntimeException e) {
-      LOG.warn("cannot read the protected items to resume them: {}", e.getMessage());
-      failed++;
     }
-    if (failed > 0 && !scheduler.isShutdown()) {
-      LOG.info("{} protected item(s) not resumed yet; retrying in {} s", failed, delay.toSeconds());
-      Duration next =
-          delay.multipliedBy(2).compareTo(LONGEST_RETRY) > 0
-              ? LONGEST_RETRY
-              : delay.multipliedBy(2);
-      scheduler.schedule(() -> pass(next), delay.toMillis(), TimeUnit.MILLISECONDS);
+    if (failed > 0) {
+      LOG.info("{} protected item(s) not resumed yet", failed);
     }
+    return failed == 0;
   }
 
   /** Starts the item's workflow; true when it runs now (started here or already running). */

@@ -3,14 +3,10 @@ package dev.haven.api.core;
 import dev.haven.store.JobDao;
 import dev.haven.store.PlanRun;
 import dev.haven.store.RecoveryPlanDao;
-import io.dropwizard.lifecycle.Managed;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * run is not resumed: its failovers may have ended either way, and the operator decides from the
  * items' states whether to run the plan again.
  */
-public final class PlanRunReconciler implements Managed {
+public final class PlanRunReconciler extends StartupPasses {
   static final String INTERRUPTED =
       "interrupted: Haven stopped while this run went on and its workflow is gone; check the"
           + " items' states and run the plan again if it is still wanted";
@@ -33,50 +29,22 @@ public final class PlanRunReconciler implements Managed {
 
   private final Jdbi jdbi;
   private final WorkflowClient workflows;
-  private ScheduledExecutorService scheduler;
-  private long startedAtMillis;
 
   public PlanRunReconciler(Jdbi jdbi, WorkflowClient workflows) {
+    super("plan-run-reconciler", ATTEMPTS);
     this.jdbi = jdbi;
     this.workflows = workflows;
   }
 
   @Override
-  public void start() {
-    startedAtMillis = System.currentTimeMillis();
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "haven-plan-run-reconciler");
-              t.setDaemon(true);
-              return t;
-            });
-    scheduler.execute(() -> pass(1));
-  }
-
-  @Override
-  public void stop() {
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-    }
-  }
-
-  private void pass(int attempt) {
-    try {
-      List<PlanRun> open = jdbi.withExtension(RecoveryPlanDao.class, RecoveryPlanDao::unfinished);
-      for (PlanRun run : open) {
-        if (run.createdAt() < startedAtMillis && gone(run)) {
-          close(run);
-        }
-      }
-    } catch (RuntimeException e) {
-      if (attempt < ATTEMPTS) {
-        LOG.debug("plan runs not reconciled yet ({}); retrying", e.getMessage());
-        scheduler.schedule(() -> pass(attempt + 1), Math.min(30, attempt * 2L), TimeUnit.SECONDS);
-      } else {
-        LOG.warn("open plan runs could not be reconciled", e);
+  boolean pass() {
+    List<PlanRun> open = jdbi.withExtension(RecoveryPlanDao.class, RecoveryPlanDao::unfinished);
+    for (PlanRun run : open) {
+      if (run.createdAt() < startedAtMillis() && gone(run)) {
+        close(run);
       }
     }
+    return true;
   }
 
   private boolean gone(PlanRun run) {
