@@ -1,6 +1,5 @@
 package dev.haven.agent.service;
 
-import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.replication.RecoveryPoints;
 import dev.haven.agent.replication.ReplicationCycle;
 import dev.haven.agent.replication.ReplicationRecord;
@@ -46,7 +45,6 @@ import dev.haven.protocol.SetVmAddressesRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -219,47 +217,23 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
   @Override
   public void copyDisk(CopyDiskRequest request, StreamObserver<CopyProgress> responses) {
-    ServerCallStreamObserver<CopyProgress> call =
-        (ServerCallStreamObserver<CopyProgress>) responses;
-    // With a cancel handler set, a late onNext after the caller left is dropped, not thrown.
-    call.setOnCancelHandler(() -> {});
-    try {
-      source.copyDisk(
-          request.getItemId(),
-          request.getDiskId(),
-          request.getStartChunk(),
-          request.getCompress(),
-          progress -> {
-            if (!call.isCancelled()) {
-              call.onNext(progress);
-            }
-          },
-          call::isCancelled);
-      call.onCompleted();
-    } catch (Throwable t) {
-      call.onError(ErrorStatus.of(t));
-    }
+    Calls.streaming(
+        responses,
+        (progress, cancelled) ->
+            source.copyDisk(
+                request.getItemId(),
+                request.getDiskId(),
+                request.getStartChunk(),
+                request.getCompress(),
+                progress,
+                cancelled));
   }
 
   // --- resync (R15) ---
   @Override
   public void resyncDisk(ResyncDiskRequest request, StreamObserver<ResyncProgress> responses) {
-    ServerCallStreamObserver<ResyncProgress> call =
-        (ServerCallStreamObserver<ResyncProgress>) responses;
-    call.setOnCancelHandler(() -> {});
-    try {
-      source.resyncDisk(
-          request,
-          progress -> {
-            if (!call.isCancelled()) {
-              call.onNext(progress);
-            }
-          },
-          call::isCancelled);
-      call.onCompleted();
-    } catch (Throwable t) {
-      call.onError(ErrorStatus.of(t));
-    }
+    Calls.streaming(
+        responses, (progress, cancelled) -> source.resyncDisk(request, progress, cancelled));
   }
 
   // --- end resync (R15) ---
