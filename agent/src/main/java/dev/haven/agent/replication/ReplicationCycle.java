@@ -120,13 +120,8 @@ public final class ReplicationCycle {
       }
       for (int i = 0; i < logs.size(); i++) {
         DiskPair pair = record.disks().get(i);
-        SealedLog log = find(perDisk.get(i), seq);
+        SealedLog log = unacknowledged(itemId, pair, logs.get(i), perDisk.get(i), seq);
         if (log == null) {
-          continue;
-        }
-        if (seq <= store.require(itemId).diskSeq(pair.sourceDiskId())) {
-          // Acknowledged before a crash kept it from being discarded.
-          logs.get(i).discardThrough(seq);
           continue;
         }
         LogShipper.Shipped sent =
@@ -172,12 +167,8 @@ public final class ReplicationCycle {
     for (int i = 0; i < logs.size(); i++) {
       DiskPair pair = record.disks().get(i);
       diskIds.add(pair.sourceDiskId());
-      SealedLog log = find(perDisk.get(i), seq);
+      SealedLog log = unacknowledged(itemId, pair, logs.get(i), perDisk.get(i), seq);
       if (log == null) {
-        continue;
-      }
-      if (seq <= store.require(itemId).diskSeq(pair.sourceDiskId())) {
-        logs.get(i).discardThrough(seq);
         continue;
       }
       toShip.put(pair.sourceDiskId(), log);
@@ -203,6 +194,25 @@ public final class ReplicationCycle {
       }
     }
     return new Shipped(bytes, toShip.size(), logBytes);
+  }
+
+  /**
+   * The disk's sealed log of {@code seq} that still has to be shipped, or null when the disk sealed
+   * none with that sequence or the target acknowledged it before a crash kept it from being
+   * discarded; such a log is discarded now.
+   */
+  private SealedLog unacknowledged(
+      String itemId, DiskPair pair, DiskChangeLogs diskLogs, List<SealedLog> sealed, long seq)
+      throws IOException {
+    SealedLog log = find(sealed, seq);
+    if (log == null) {
+      return null;
+    }
+    if (seq <= store.require(itemId).diskSeq(pair.sourceDiskId())) {
+      diskLogs.discardThrough(seq);
+      return null;
+    }
+    return log;
   }
 
   private static SealedLog find(List<SealedLog> logs, long seq) {

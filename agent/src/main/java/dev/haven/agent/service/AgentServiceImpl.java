@@ -1,9 +1,7 @@
 package dev.haven.agent.service;
 
-import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.replication.RecoveryPoints;
 import dev.haven.agent.replication.ReplicationCycle;
-import dev.haven.agent.replication.ReplicationRecord;
 import dev.haven.agent.replication.ReplicationStateStore;
 import dev.haven.agent.replication.SourceReplication;
 import dev.haven.agent.replication.TargetReplication;
@@ -11,8 +9,7 @@ import dev.haven.agent.replication.TestVms;
 import dev.haven.agent.scripts.ScriptRunner;
 import dev.haven.agent.vm.FileVmDriver;
 import dev.haven.agent.vm.Hypervisor;
-import dev.haven.agent.vm.ImageImporter;
-import dev.haven.agent.vm.VmSpec;
+import dev.haven.agent.vm.VmRecord;
 import dev.haven.protocol.AgentInfo;
 import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
@@ -28,7 +25,6 @@ import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ListRecoveryPointsResponse;
 import dev.haven.protocol.ListVmsRequest;
 import dev.haven.protocol.ListVmsResponse;
-import dev.haven.protocol.MaterializeMode;
 import dev.haven.protocol.MaterializeRecoveryPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.PrepareReplicaRequest;
@@ -46,15 +42,20 @@ import dev.haven.protocol.SetVmAddressesRequest;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** The control plane's commands to one agent (agent.proto's {@code AgentService}). */
+/**
+ * The control plane's commands to one agent (agent.proto's {@code AgentService}). Each call is
+ * answered here and carried out by the class for its concern: {@link VmInventory} and {@link
+ * VmOperations} for the host's VMs, {@link ReplicationCommands}, {@link SourceReplication} and
+ * {@link ReplicationCycle} for replication, {@link RecoveryVms} for recovery points and failover
+ * VMs, and {@link ScriptRunner} for scripts.
+ */
 public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
   /** Who this agent is, for GetInfo. */
   public record Identity(String hostName, String site, Path dataDir, String version) {}
@@ -62,30 +63,20 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   private final Identity identity;
   private final Supplier<String> nbdAddress;
   private final FileVmDriver driver;
-  private final ReplicationStateStore store;
+  private final Function<VmRecord, Vm> message;
+  private final VmInventory inventory;
+  private final VmOperations vms;
+  private final ReplicationCommands replication;
   private final SourceReplication source;
   private final ReplicationCycle cycle;
-  private final TargetReplication target;
-  private final VmOperations vms;
   private final RecoveryPoints points;
-  private final TestVms tests;
-  private final ReplicationStates states;
+  private final RecoveryVms recoveryVms;
   private final ScriptRunner scripts;
-  private final Hypervisor hypervisor;
 
-  public AgentServiceImpl(
-      Identity identity,
-      Supplier<String> nbdAddress,
-      FileVmDriver driver,
-      ReplicationStateStore store,
-      SourceReplication source,
-      ReplicationCycle cycle,
-      TargetReplication target,
-      Consumer<String> closeExport) {
-    this(identity, nbdAddress, driver, store, source, cycle, target, closeExport, Hypervisor.NONE);
-  }
-
-  /** As above, with the hypervisor that runs the guests of powered-on VMs. */
+  /**
+   * {@code closeExport} disconnects the NBD clients of one disk; {@code hypervisor} runs the guests
+   * of powered-on VMs.
+   */
   public AgentServiceImpl(
       Identity identity,
       Supplier<String> nbdAddress,
@@ -99,27 +90,15 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     this.identity = identity;
     this.nbdAddress = nbdAddress;
     this.driver = driver;
-    this.store = store;
+    this.message = vm -> Messages.vm(vm, nbdAddress.get());
+    this.inventory = new VmInventory(driver, identity.dataDir(), hypervisor, message);
+    this.vms = new VmOperations(driver, store, closeExport, hypervisor);
+    this.replication = new ReplicationCommands(driver, store, source, target);
     this.source = source;
     this.cycle = cycle;
-    this.target = target;
-    this.vms = new VmOperations(driver, store, closeExport, hypervisor);
-    this.hypervisor = hypervisor;
     this.points = new RecoveryPoints(target);
-    this.tests = new TestVms(driver, store);
-    this.states = new ReplicationStates(driver, store);
+    this.recoveryVms = new RecoveryVms(points, new TestVms(driver, store), message);
     this.scripts = new ScriptRunner(ScriptRunner.folderOf(identity.dataDir()));
-  }
-
-  /** An off VM carries why its guest stopped on its own, when it did. */
-  private Vm withReason(Vm vm) {
-    if (vm.getPowerState().equals("on")) {
-      return vm;
-    }
-    return hypervisor
-        .powerReason(vm.getId())
-        .map(reason -> vm.toBuilder().setPowerReason(reason).build())
-        .orElse(vm);
   }
 
   @Override
@@ -137,59 +116,32 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                 .build());
   }
 
+  // --- the host's VMs ---
+
   @Override
   public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          ListVmsResponse.Builder out = ListVmsResponse.newBuilder();
-          driver.list().forEach(vm -> out.addVms(withReason(Messages.vm(vm, nbdAddress.get()))));
-          return out.build();
-        });
+    Calls.unary(responses, inventory::list);
   }
 
   @Override
   public void getVm(VmRef request, StreamObserver<Vm> responses) {
-    Calls.unary(
-        responses,
-        () -> withReason(Messages.vm(driver.require(request.getVmId()), nbdAddress.get())));
+    Calls.unary(responses, () -> inventory.get(request.getVmId()));
   }
 
   @Override
   public void createVm(CreateVmRequest request, StreamObserver<Vm> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          VmSpec spec =
-              new VmSpec(
-                  request.getName(),
-                  request.getCpus(),
-                  request.getMemoryMib(),
-                  request.getDiskSizeBytesList(),
-                  request.getNetworksList(),
-                  "");
-          // Import: a VM made from an image on this host (raw or qcow2).
-          return Messages.vm(
-              request.getImagePath().isEmpty()
-                  ? driver.create(spec)
-                  : new ImageImporter(driver, identity.dataDir())
-                      .importVm(spec, Path.of(request.getImagePath())),
-              nbdAddress.get());
-        });
+    Calls.unary(responses, () -> inventory.create(request));
   }
 
   /** Import by upload (R5): a VM from the raw or qcow2 image the caller streams. */
   @Override
   public StreamObserver<ImageChunk> importImage(StreamObserver<Vm> responses) {
-    return new ImageUpload(
-        driver, identity.dataDir(), vm -> Messages.vm(vm, nbdAddress.get()), responses);
+    return new ImageUpload(driver, identity.dataDir(), message, responses);
   }
 
   @Override
   public void setPower(SetPowerRequest request, StreamObserver<Vm> responses) {
-    Calls.unary(
-        responses,
-        () -> Messages.vm(vms.setPower(request.getVmId(), request.getOn()), nbdAddress.get()));
+    Calls.unary(responses, () -> message.apply(vms.setPower(request.getVmId(), request.getOn())));
   }
 
   @Override
@@ -198,71 +150,57 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   }
 
   @Override
-  public void prepareReplica(
-      PrepareReplicaRequest request, StreamObserver<ReplicationState> responses) {
+  public void setVmAddresses(SetVmAddressesRequest request, StreamObserver<Vm> responses) {
+    Calls.unary(responses, () -> inventory.setAddresses(request));
+  }
+
+  // --- lifecycle (R9-R16) ---
+
+  @Override
+  public void deleteVm(VmRef request, StreamObserver<DeleteVmResponse> responses) {
     Calls.unary(
         responses,
         () ->
-            state(
-                target.prepare(
-                    request.getItemId(),
-                    request.getSourceVm(),
-                    request.getNetworkMappingMap(),
-                    request.getSeedVmId())));
+            DeleteVmResponse.newBuilder()
+                .setVmId(request.getVmId())
+                .setDeleted(vms.delete(request.getVmId()))
+                .build());
+  }
+
+  // --- replication ---
+
+  @Override
+  public void prepareReplica(
+      PrepareReplicaRequest request, StreamObserver<ReplicationState> responses) {
+    Calls.unary(responses, () -> replication.prepare(request));
   }
 
   @Override
   public void startReplication(
       StartReplicationRequest request, StreamObserver<ReplicationState> responses) {
-    Calls.unary(responses, () -> state(source.start(request)));
+    Calls.unary(responses, () -> replication.start(request));
   }
 
   @Override
   public void copyDisk(CopyDiskRequest request, StreamObserver<CopyProgress> responses) {
-    ServerCallStreamObserver<CopyProgress> call =
-        (ServerCallStreamObserver<CopyProgress>) responses;
-    // With a cancel handler set, a late onNext after the caller left is dropped, not thrown.
-    call.setOnCancelHandler(() -> {});
-    try {
-      source.copyDisk(
-          request.getItemId(),
-          request.getDiskId(),
-          request.getStartChunk(),
-          request.getCompress(),
-          progress -> {
-            if (!call.isCancelled()) {
-              call.onNext(progress);
-            }
-          },
-          call::isCancelled);
-      call.onCompleted();
-    } catch (Throwable t) {
-      call.onError(ErrorStatus.of(t));
-    }
+    Calls.streaming(
+        responses,
+        (progress, cancelled) ->
+            source.copyDisk(
+                request.getItemId(),
+                request.getDiskId(),
+                request.getStartChunk(),
+                request.getCompress(),
+                progress,
+                cancelled));
   }
 
-  // --- resync (R15) ---
+  /** Resync (R15): the disk is made level with its replica by block hashes. */
   @Override
   public void resyncDisk(ResyncDiskRequest request, StreamObserver<ResyncProgress> responses) {
-    ServerCallStreamObserver<ResyncProgress> call =
-        (ServerCallStreamObserver<ResyncProgress>) responses;
-    call.setOnCancelHandler(() -> {});
-    try {
-      source.resyncDisk(
-          request,
-          progress -> {
-            if (!call.isCancelled()) {
-              call.onNext(progress);
-            }
-          },
-          call::isCancelled);
-      call.onCompleted();
-    } catch (Throwable t) {
-      call.onError(ErrorStatus.of(t));
-    }
+    Calls.streaming(
+        responses, (progress, cancelled) -> source.resyncDisk(request, progress, cancelled));
   }
-
-  // --- end resync (R15) ---
 
   @Override
   public void replicateCycle(
@@ -272,37 +210,21 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
   @Override
   public void getReplicationState(ItemRef request, StreamObserver<ReplicationState> responses) {
-    Calls.unary(responses, () -> state(store.require(request.getItemId())));
+    Calls.unary(responses, () -> replication.state(request.getItemId()));
   }
+
+  @Override
+  public void stopReplication(ItemRef request, StreamObserver<ReplicationState> responses) {
+    Calls.unary(responses, () -> replication.stop(request.getItemId()));
+  }
+
+  // --- recovery points (R13/R20) and test failover (R27) ---
 
   @Override
   public void listRecoveryPoints(
       ItemRef request, StreamObserver<ListRecoveryPointsResponse> responses) {
     Calls.unary(responses, () -> RecoveryMessages.list(points.list(request.getItemId())));
   }
-
-  @Override
-  public void stopReplication(ItemRef request, StreamObserver<ReplicationState> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          ReplicationRecord record = store.require(request.getItemId());
-          if (record.active()) {
-            record = store.put(record.withActive(false));
-            if (record.role() == ReplicationRecord.Role.SOURCE
-                && driver.find(record.vmId()).isPresent()) {
-              driver.setTracking(record.vmId(), false);
-            }
-          }
-          return state(record);
-        });
-  }
-
-  private ReplicationState state(ReplicationRecord record) throws IOException {
-    return states.of(record);
-  }
-
-  // --- recovery points (R13/R20) ---
 
   @Override
   public void setRecoveryPolicy(
@@ -321,78 +243,16 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
   public void materializeRecoveryPoint(
       MaterializeRecoveryPointRequest request,
       StreamObserver<MaterializeRecoveryPointResponse> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          if (request.getMode() == MaterializeMode.MATERIALIZE_MODE_UNSPECIFIED
-              || request.getMode() == MaterializeMode.UNRECOGNIZED) {
-            throw new IllegalArgumentException("mode must be IN_PLACE or NEW_COPY");
-          }
-          RecoveryPoints.Materialized done =
-              points.materialize(
-                  request.getItemId(),
-                  request.getPointId(),
-                  request.getMode() == MaterializeMode.IN_PLACE,
-                  request.getCopyName());
-          return RecoveryMessages.materialized(done)
-              .setVm(Messages.vm(done.vm(), nbdAddress.get()))
-              .build();
-        });
+    Calls.unary(responses, () -> recoveryVms.materialize(request));
   }
-
-  // --- test failover (R27) ---
 
   @Override
   public void createTestVm(
       CreateTestVmRequest request, StreamObserver<MaterializeRecoveryPointResponse> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          TestVms.Created done =
-              tests.create(request.getItemId(), request.getPointId(), request.getNetwork());
-          return MaterializeRecoveryPointResponse.newBuilder()
-              .setPoint(Messages.point(done.point()))
-              .setVm(Messages.vm(done.vm(), nbdAddress.get()))
-              .build();
-        });
+    Calls.unary(responses, () -> recoveryVms.createTestVm(request));
   }
 
-  @Override
-  public void setVmAddresses(SetVmAddressesRequest request, StreamObserver<Vm> responses) {
-    Calls.unary(
-        responses,
-        () -> {
-          String staticIp = address("static_ip", request.getStaticIp());
-          String publicIp = address("public_ip", request.getPublicIp());
-          driver.setAddresses(request.getVmId(), staticIp, publicIp);
-          return Messages.vm(driver.require(request.getVmId()), nbdAddress.get());
-        });
-  }
-
-  /** An IP literal or null for empty; never a host name, so nothing is looked up. */
-  private static String address(String field, String value) {
-    if (value.isEmpty()) {
-      return null;
-    }
-    if (!com.google.common.net.InetAddresses.isInetAddress(value)) {
-      throw new IllegalArgumentException(
-          field + " must be an IPv4 or IPv6 address; it is '" + value + "'");
-    }
-    return value;
-  }
-
-  // --- lifecycle (R9-R16) ---
-
-  @Override
-  public void deleteVm(VmRef request, StreamObserver<DeleteVmResponse> responses) {
-    Calls.unary(
-        responses,
-        () ->
-            DeleteVmResponse.newBuilder()
-                .setVmId(request.getVmId())
-                .setDeleted(vms.delete(request.getVmId()))
-                .build());
-  }
+  // --- scripts ---
 
   @Override
   public void runScript(RunScriptRequest request, StreamObserver<RunScriptResponse> responses) {
