@@ -8,11 +8,13 @@ import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.CycleResult;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
+import dev.haven.workflows.activities.AgentActivities.DiskResynced;
 import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
 import dev.haven.workflows.activities.AgentActivities.PrerequisitesInput;
 import dev.haven.workflows.activities.AgentActivities.PrerequisitesMet;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
+import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
 import dev.haven.workflows.model.Health;
@@ -22,6 +24,8 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Functions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -151,10 +155,29 @@ final class ReplicationSteps {
     return cycle.shipAndRecord(cycler);
   }
 
-  /** Records the target as the item's replica again and restarts tracking at the source. */
-  void reestablish() {
+  /**
+   * Records the target as the item's replica again and restarts tracking at the source: what a
+   * rolled-back planned failover and a cancelled one (R20) both need.
+   */
+  ReplicaPrepared reestablish() {
     ReplicaPrepared prepared = a.agent.prepareReplica(prepareInput());
     a.agent.startReplication(startInput(prepared));
+    return prepared;
+  }
+
+  /**
+   * Resyncs every disk of {@code prepared} from the source to the target: only the blocks that
+   * differ travel, the replica being the seed (R15, R25).
+   */
+  List<DiskResynced> resyncDisks(ReplicaPrepared prepared) {
+    List<DiskResynced> out = new ArrayList<>();
+    for (DiskPair disk : prepared.disks()) {
+      out.add(
+          a.copier.resyncDisk(
+              new ResyncDiskInput(
+                  s.itemId(), sourceAgent(), targetAgent(), disk.sourceDiskId(), false)));
+    }
+    return out;
   }
 
   private void enableSteps(String jobId) {
@@ -239,7 +262,8 @@ final class ReplicationSteps {
         s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.input.networkMapping());
   }
 
-  private StartReplicationInput startInput(ReplicaPrepared prepared) {
+  /** Tracking at the source for {@code prepared}'s replica, in this run's direction. */
+  StartReplicationInput startInput(ReplicaPrepared prepared) {
     return new StartReplicationInput(
         s.itemId(),
         sourceAgent(),
