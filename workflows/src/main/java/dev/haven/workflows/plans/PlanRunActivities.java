@@ -1,5 +1,8 @@
 package dev.haven.workflows.plans;
 
+import static dev.haven.workflows.activities.ActivityRetries.backoff;
+
+import dev.haven.workflows.activities.ActivityRetries;
 import dev.haven.workflows.activities.StoreActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -9,13 +12,8 @@ import java.time.Duration;
 /** The activity stubs of plan runs, each with explicit timeouts and retries. */
 final class PlanRunActivities {
 
-  /** Store reads and projections: retried with back-off for half an hour. */
-  static final ActivityOptions STORE =
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(30))
-          .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofMinutes(1), 0))
-          .build();
+  /** Store calls, as the protection and the plan workflows both make them. */
+  static final ActivityOptions STORE = ActivityRetries.STORE;
 
   /**
    * Sending a failover Update waits at most 15 s for the item's workflow; a few attempts, since a
@@ -24,7 +22,7 @@ final class PlanRunActivities {
   static final ActivityOptions START_FAILOVER =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(1))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofSeconds(20), 4))
+          .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofSeconds(20), 4))
           .build();
 
   /**
@@ -35,7 +33,7 @@ final class PlanRunActivities {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(12))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 0))
+          .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 0))
           .build();
 
   final PlanActivities plans;
@@ -61,14 +59,5 @@ final class PlanRunActivities {
             .setStartToCloseTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds) + 60L))
             .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
             .build());
-  }
-
-  private static RetryOptions retry(Duration initial, Duration max, int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(initial)
-        .setMaximumInterval(max)
-        .setBackoffCoefficient(2.0)
-        .setMaximumAttempts(attempts)
-        .build();
   }
 }

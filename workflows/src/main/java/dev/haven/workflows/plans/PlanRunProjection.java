@@ -179,32 +179,27 @@ final class PlanRunProjection {
     GroupReport g = groups.get(groupIndex);
     List<ActionReport> actions = new ArrayList<>(pre ? g.pre() : g.post());
     actions.set(actionIndex, change.apply(actions.get(actionIndex)));
-    groups.set(
+    setParts(
         groupIndex,
-        new GroupReport(
-            g.name(),
-            g.state(),
-            g.startedAt(),
-            g.endedAt(),
-            pre ? List.copyOf(actions) : g.pre(),
-            g.members(),
-            pre ? g.post() : List.copyOf(actions)));
+        pre ? List.copyOf(actions) : g.pre(),
+        g.members(),
+        pre ? g.post() : List.copyOf(actions));
   }
 
   void setMember(int groupIndex, int memberIndex, UnaryOperator<MemberReport> change) {
     GroupReport g = groups.get(groupIndex);
     List<MemberReport> members = new ArrayList<>(g.members());
     members.set(memberIndex, change.apply(members.get(memberIndex)));
+    setParts(groupIndex, g.pre(), List.copyOf(members), g.post());
+  }
+
+  /** Replaces a group's actions and members; its name, state and times stay. */
+  private void setParts(
+      int groupIndex, List<ActionReport> pre, List<MemberReport> members, List<ActionReport> post) {
+    GroupReport g = groups.get(groupIndex);
     groups.set(
         groupIndex,
-        new GroupReport(
-            g.name(),
-            g.state(),
-            g.startedAt(),
-            g.endedAt(),
-            g.pre(),
-            List.copyOf(members),
-            g.post()));
+        new GroupReport(g.name(), g.state(), g.startedAt(), g.endedAt(), pre, members, post));
   }
 
   static long now() {

@@ -11,20 +11,13 @@ import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
-import dev.haven.workflows.activities.AgentActivities.DiskPair;
-import dev.haven.workflows.activities.AgentActivities.DiskResynced;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
-import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
-import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
-import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
-import java.util.ArrayList;
-import java.util.List;
 
 /** The operator's cancel after a failover (R20), one of {@link CommitSteps}' decisions. */
 final class CancelFailoverSteps {
@@ -81,8 +74,8 @@ final class CancelFailoverSteps {
             jobId,
             POWER_OFF_REPLICA,
             () -> a.agent.setPower(new PowerInput(target.agentAddress(), s.replicaVmId, false)));
-        ReplicaPrepared prepared = rec.step(jobId, RESTORE_REPLICATION, this::restoreReplication);
-        rec.step(jobId, RESYNC, () -> resync(prepared));
+        ReplicaPrepared prepared = rec.step(jobId, RESTORE_REPLICATION, replication::reestablish);
+        rec.step(jobId, RESYNC, () -> replication.resyncDisks(prepared));
         rec.step(
             jobId,
             POWER_ON_SOURCE,
@@ -101,41 +94,5 @@ final class CancelFailoverSteps {
     rec.item(s);
     rec.jobState(jobId, SUCCEEDED, null);
     return true;
-  }
-
-  private ReplicaPrepared restoreReplication() {
-    ReplicaPrepared prepared =
-        a.agent.prepareReplica(
-            new PrepareReplicaInput(
-                s.itemId(),
-                s.input.source().agentAddress(),
-                s.input.vmId(),
-                s.input.target().agentAddress(),
-                s.input.networkMapping()));
-    a.agent.startReplication(
-        new StartReplicationInput(
-            s.itemId(),
-            s.input.source().agentAddress(),
-            s.input.vmId(),
-            s.input.target().agentAddress(),
-            prepared.replicaVmId(),
-            prepared.disks()));
-    return prepared;
-  }
-
-  /** Only the blocks that differ travel: the replica is the seed (R15). */
-  private List<DiskResynced> resync(ReplicaPrepared prepared) {
-    List<DiskResynced> out = new ArrayList<>();
-    for (DiskPair disk : prepared.disks()) {
-      out.add(
-          a.copier.resyncDisk(
-              new ResyncDiskInput(
-                  s.itemId(),
-                  s.input.source().agentAddress(),
-                  s.input.target().agentAddress(),
-                  disk.sourceDiskId(),
-                  false)));
-    }
-    return out;
   }
 }

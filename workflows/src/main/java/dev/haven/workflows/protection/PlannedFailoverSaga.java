@@ -62,17 +62,10 @@ final class PlannedFailoverSaga {
     String jobId = request.jobId();
     HostRef source = s.input.source();
     HostRef target = s.input.target();
-    String vmId = s.input.vmId();
-    s.state = ItemState.FAILOVER_IN_PROGRESS;
-    rec.item(s);
-    rec.jobState(jobId, RUNNING, null);
-    Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+    Saga saga = begin(jobId);
     String step = SHUT_DOWN_SOURCE;
     try {
-      saga.addCompensation(
-          () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, true)));
-      rec.step(
-          jobId, step, () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, false)));
+      shutDownSource(jobId, saga);
       step = SHIP_LAST_CHANGES;
       rec.step(jobId, step, this::shipLastChanges);
       step = VERIFY_REPLICA;
@@ -100,11 +93,7 @@ final class PlannedFailoverSaga {
     // The replica runs and holds every last write; the decisions after a failover open with the
     // state, in the same workflow task, so no Update sees one without the other.
     s.failedOver = new FailedOver(request.type(), jobId, s.replicaVmId, "latest", 0L);
-    s.state = ItemState.FAILED_OVER;
-    s.activeSiteId = target.siteId();
-    s.healthy();
-    rec.item(s);
-    rec.jobState(jobId, SUCCEEDED, null);
+    succeeded(jobId);
     return true;
   }
 
@@ -123,17 +112,11 @@ final class PlannedFailoverSaga {
     HostRef source = s.input.source();
     HostRef target = s.input.target();
     String vmId = s.input.vmId();
-    s.state = ItemState.FAILOVER_IN_PROGRESS;
-    rec.item(s);
-    rec.jobState(jobId, RUNNING, null);
-    Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+    Saga saga = begin(jobId);
     String step = SHUT_DOWN_SOURCE;
     String[] built = new String[1];
     try {
-      saga.addCompensation(
-          () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, true)));
-      rec.step(
-          jobId, step, () -> a.agent.setPower(new PowerInput(source.agentAddress(), vmId, false)));
+      shutDownSource(jobId, saga);
       step = SHIP_LAST_CHANGES;
       rec.step(jobId, step, this::shipLastChanges);
       step = MATERIALIZE_IN_CLOUD;
@@ -185,12 +168,33 @@ final class PlannedFailoverSaga {
       rollBack(jobId, step, Failures.describe(e), saga);
       return false;
     }
+    succeeded(jobId);
+    return true;
+  }
+
+  /** Both directions of a planned failover open alike: the item and the job say it runs. */
+  private Saga begin(String jobId) {
+    s.state = ItemState.FAILOVER_IN_PROGRESS;
+    rec.item(s);
+    rec.jobState(jobId, RUNNING, null);
+    return new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+  }
+
+  /** The first step of both: the source VM shuts down, and a rollback powers it on again. */
+  private void shutDownSource(String jobId, Saga saga) {
+    String source = s.input.source().agentAddress();
+    String vmId = s.input.vmId();
+    saga.addCompensation(() -> a.agent.setPower(new PowerInput(source, vmId, true)));
+    rec.step(jobId, SHUT_DOWN_SOURCE, () -> a.agent.setPower(new PowerInput(source, vmId, false)));
+  }
+
+  /** The replica runs at the target: the item is failed over there and the job succeeded. */
+  private void succeeded(String jobId) {
     s.state = ItemState.FAILED_OVER;
-    s.activeSiteId = target.siteId();
+    s.activeSiteId = s.input.target().siteId();
     s.healthy();
     rec.item(s);
     rec.jobState(jobId, SUCCEEDED, null);
-    return true;
   }
 
   private void rollBack(String jobId, String step, String error, Saga saga) {

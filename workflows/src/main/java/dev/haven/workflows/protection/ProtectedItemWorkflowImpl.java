@@ -25,12 +25,9 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
 
   private final ProtectionState state;
   private final ReplicationSteps replication;
-  private final PlannedFailoverSaga plannedFailover;
-  private final UnplannedFailoverSaga unplannedFailover;
-  private final CommitSteps commitSteps;
   private final TestFailoverSteps testFailover;
-  private final LifecycleSteps lifecycle;
   private final ResyncSteps resync;
+  private final QueuedOperations operations;
   private final RecoveryPolicySync recoveryPolicy;
   private final ReverseSteps reverse;
   private final int maxCyclesPerRun;
@@ -47,12 +44,19 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     ProtectionActivities activities = new ProtectionActivities();
     JobRecorder recorder = new JobRecorder(activities.store);
     this.replication = new ReplicationSteps(state, activities, recorder);
-    this.plannedFailover = new PlannedFailoverSaga(state, activities, recorder, replication);
-    this.unplannedFailover = new UnplannedFailoverSaga(state, activities, recorder);
-    this.commitSteps = new CommitSteps(state, activities, recorder, replication, unplannedFailover);
+    UnplannedFailoverSaga unplannedFailover =
+        new UnplannedFailoverSaga(state, activities, recorder);
     this.testFailover = new TestFailoverSteps(state, activities, recorder);
-    this.lifecycle = new LifecycleSteps(state, activities, recorder, replication);
     this.resync = new ResyncSteps(state, activities, recorder, replication);
+    this.operations =
+        new QueuedOperations(
+            state,
+            new PlannedFailoverSaga(state, activities, recorder, replication),
+            unplannedFailover,
+            new CommitSteps(state, activities, recorder, replication, unplannedFailover),
+            testFailover,
+            new LifecycleSteps(state, activities, recorder, replication),
+            resync);
     this.recoveryPolicy = new RecoveryPolicySync(state, activities, resync);
     this.reverse = new ReverseSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
@@ -74,7 +78,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
     int cycles = 0;
     while (true) {
       if (waitForOperation()) {
-        if (runOperation()) {
+        if (operations.run()) {
           return new ProtectionResult(state.itemId(), state.state);
         }
         continue;
@@ -125,46 +129,6 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
       return state.operationQueued();
     }
     return Workflow.await(delay, state::operationQueued);
-  }
-
-  /** Runs the queued operation; true when the workflow ends (committed or disabled). */
-  private boolean runOperation() {
-    if (state.pendingCleanup != null) {
-      testFailover.cleanUp(state.pendingCleanup);
-      state.pendingCleanup = null;
-      return false;
-    }
-    if (state.pendingFailover != null && FailoverRules.TEST.equals(state.pendingFailover.type())) {
-      // A drill leaves protection running: the main loop goes on with its cycles.
-      testFailover.start(state.pendingFailover);
-      state.pendingFailover = null;
-      return false;
-    }
-    if (state.pendingFailover != null) {
-      FailoverRequest request = state.pendingFailover;
-      boolean failedOver =
-          FailoverRules.UNPLANNED.equals(request.type())
-              ? unplannedFailover.run(request)
-              : plannedFailover.run(request);
-      state.pendingFailover = null;
-      if (!failedOver) {
-        return false;
-      }
-      // Histories from before R20's decisions end the workflow with the failover.
-      int version = Workflow.getVersion(CommitSteps.WAIT_FOR_OPERATOR, Workflow.DEFAULT_VERSION, 1);
-      return version == Workflow.DEFAULT_VERSION || commitSteps.awaitDecision(request);
-    }
-    LifecycleRequest request = state.pendingLifecycle;
-    String kind = state.pendingLifecycleKind;
-    boolean ended = false;
-    if (ResyncSteps.KIND.equals(kind)) {
-      resync.run(request.jobId()); // a resync never ends the workflow, even when it fails
-    } else {
-      ended = lifecycle.run(kind, request);
-    }
-    state.pendingLifecycle = null;
-    state.pendingLifecycleKind = null;
-    return ended;
   }
 
   @Override

@@ -1,10 +1,12 @@
 package dev.haven.workflows.protection;
 
+import static dev.haven.workflows.activities.ActivityRetries.backoff;
+
+import dev.haven.workflows.activities.ActivityRetries;
 import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.StoreActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.activity.LocalActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 
@@ -15,13 +17,8 @@ import java.time.Duration;
  */
 final class ProtectionActivities {
 
-  /** Store projections: retried with back-off for half an hour, since the store may restart. */
-  static final ActivityOptions STORE =
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(30))
-          .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofMinutes(1), 0))
-          .build();
+  /** Store calls, as the protection and the plan workflows both make them. */
+  static final ActivityOptions STORE = ActivityRetries.STORE;
 
   /**
    * A delta cycle's store write, run as a local activity: in the worker, inside the workflow task
@@ -32,14 +29,14 @@ final class ProtectionActivities {
       LocalActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofSeconds(30))
           .setScheduleToCloseTimeout(Duration.ofMinutes(30))
-          .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofMinutes(1), 0))
+          .setRetryOptions(backoff(Duration.ofSeconds(1), Duration.ofMinutes(1), 0))
           .build();
 
   /** Inventory, power, prepare, start, stop and state: short unary calls to one agent. */
   static final ActivityOptions AGENT_COMMAND =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+          .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
           .build();
 
   /** One disk's initial copy: hours long; every attempt resumes where the target stopped. */
@@ -47,7 +44,7 @@ final class ProtectionActivities {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(6))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(2), 20))
+          .setRetryOptions(backoff(Duration.ofSeconds(5), Duration.ofMinutes(2), 20))
           .build();
 
   /** Hashing every disk of a VM reads it whole, so it heartbeats too. */
@@ -55,7 +52,7 @@ final class ProtectionActivities {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(2))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+          .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
           .build();
 
   /**
@@ -66,7 +63,7 @@ final class ProtectionActivities {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(1))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 1))
+          .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 1))
           .build();
 
   /**
@@ -77,7 +74,7 @@ final class ProtectionActivities {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(1))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 3))
+          .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 3))
           .build();
 
   final AgentActivities agent;
@@ -96,14 +93,5 @@ final class ProtectionActivities {
     lastCycler = Workflow.newActivityStub(AgentActivities.class, LAST_CYCLE);
     store = Workflow.newActivityStub(StoreActivities.class, STORE);
     cycleStore = Workflow.newLocalActivityStub(StoreActivities.class, CYCLE_STORE);
-  }
-
-  private static RetryOptions retry(Duration initial, Duration max, int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(initial)
-        .setBackoffCoefficient(2.0)
-        .setMaximumInterval(max)
-        .setMaximumAttempts(attempts)
-        .build();
   }
 }

@@ -6,19 +6,17 @@ import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
 import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
-import dev.haven.workflows.activities.AgentActivities.CycleInput;
 import dev.haven.workflows.activities.AgentActivities.CycleResult;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
+import dev.haven.workflows.activities.AgentActivities.DiskResynced;
 import dev.haven.workflows.activities.AgentActivities.PrepareReplicaInput;
 import dev.haven.workflows.activities.AgentActivities.PrerequisitesInput;
 import dev.haven.workflows.activities.AgentActivities.PrerequisitesMet;
-import dev.haven.workflows.activities.AgentActivities.ReplicaNetworksInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
+import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
-import dev.haven.workflows.activities.StoreActivities.JobOpen;
-import dev.haven.workflows.activities.StoreActivities.RecoveryPointRecord;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
@@ -26,6 +24,8 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Functions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -35,20 +35,12 @@ import org.slf4j.Logger;
  */
 final class ReplicationSteps {
   static final String CHECK_PREREQUISITES = "check-prerequisites";
-  static final String APPLY_NETWORK_MAPPING = "apply-network-mapping";
   static final String PREPARE_REPLICA = "prepare-replica";
   static final String START_REPLICATION = "start-replication";
   static final String INITIAL_REPLICATION = "initial-replication";
-  static final String FINALIZE = "finalize";
-  static final String ONE_CYCLE_WRITE = "one-store-write-per-cycle";
 
   /** Issue 8: the target may be a cloud site; histories from before replay without the check. */
   static final String CLOUD_TARGET = "cloud-target";
-
-  /** R12 as Site Recovery shows it: finalize protection is a job of its own after enabling. */
-  static final String FINALIZE_JOB_TYPE = "finalize-protection";
-
-  static final String FINALIZE_JOB_VERSION = "finalize-protection-job";
 
   private static final Logger log = Workflow.getLogger(ReplicationSteps.class);
 
@@ -56,16 +48,17 @@ final class ReplicationSteps {
   private final ProtectionActivities a;
   private final JobRecorder rec;
 
-  /** This run's finalize-protection job, once opened; a retried finalize reuses it. */
-  private String finalizeJobId;
-
   private final CloudReplicationSteps cloud;
+  private final DeltaCycleSteps cycle;
+  private final FinalizeSteps finalize;
 
   ReplicationSteps(ProtectionState state, ProtectionActivities activities, JobRecorder recorder) {
     this.s = state;
     this.a = activities;
     this.rec = recorder;
     this.cloud = new CloudReplicationSteps(state, activities, recorder);
+    this.cycle = new DeltaCycleSteps(state, activities, recorder);
+    this.finalize = new FinalizeSteps(state, activities, recorder, cycle);
   }
 
   /** A fresh protection: every step from prepare to finalize. False if it ended in error. */
@@ -128,7 +121,7 @@ final class ReplicationSteps {
       return withRetries(jobId, () -> enableSteps(jobId));
     }
     if (!startedBefore || s.state == ItemState.INITIAL_REPLICATION) {
-      return withRetries(jobId, () -> finalizeProtection(jobId));
+      return withRetries(jobId, () -> finalize.run(jobId));
     }
     // Whatever the store last saw (resync, pause, an interrupted failover), the replica holds a
     // complete copy, so protection continues with delta cycles, unless an operator paused it.
@@ -147,71 +140,44 @@ final class ReplicationSteps {
     return true;
   }
 
-  /**
-   * One delta cycle (R13). A recoverable failure is retried on R16's back-off by the main loop; a
-   * non-recoverable one halts the cycles in state error with health critical until an operator
-   * resumes or disables (R16). Health is then computed from the workflow's clock (R14).
-   */
+  /** One delta cycle (R13), as {@link DeltaCycleSteps#run()} says. */
   void deltaCycle() {
-    s.schedule.cycleStarted(Workflow.currentTimeMillis());
-    // One store write per cycle (a local activity) instead of two activities: half the history
-    // and far less work for Temporal at a thousand items. Older histories replay the two writes.
-    boolean oneWrite = Workflow.getVersion(ONE_CYCLE_WRITE, Workflow.DEFAULT_VERSION, 1) >= 1;
-    RecoveryPointRecord point = null;
-    try {
-      if (oneWrite) {
-        point = CyclePoints.of(s.itemId(), ship(a.cycler));
-      } else {
-        shipAndRecord();
-      }
-      s.schedule.succeeded(Workflow.currentTimeMillis());
-    } catch (ActivityFailure e) {
-      String error = Failures.describe(e);
-      boolean recoverable = Failures.recoverable(e);
-      s.schedule.failed(Workflow.currentTimeMillis(), recoverable);
-      s.lastError = error;
-      if (!recoverable) {
-        s.state = ItemState.ERROR;
-      }
-      log.warn("delta cycle of item {} failed: {}", s.itemId(), error);
-    }
-    s.health = s.schedule.health(Workflow.currentTimeMillis(), s.copyFrequencySeconds);
-    if (oneWrite) {
-      rec.cycle(a.cycleStore, s, point);
-    } else {
-      rec.item(s);
-    }
+    cycle.run();
   }
 
   /** Seals and ships the change logs, then records the recovery point that the target applied. */
   CycleResult shipAndRecord() {
-    return shipAndRecord(a.cycler);
+    return cycle.shipAndRecord();
   }
 
   /** As {@link #shipAndRecord()}, through {@code cycler}'s timeouts and retries. */
   CycleResult shipAndRecord(AgentActivities cycler) {
-    CycleResult r = ship(cycler);
-    if (CyclePoints.madePoint(r)) {
-      rec.recoveryPoint(s.itemId(), r.sealedSeq(), r.sealedAtMillis());
-    }
-    return r;
+    return cycle.shipAndRecord(cycler);
   }
 
-  /** Seals and ships the change logs and takes what the agent answered into the state. */
-  private CycleResult ship(AgentActivities cycler) {
-    CycleResult r = cycler.replicateCycle(new CycleInput(s.itemId(), sourceAgent()));
-    s.pendingBytes = r.pendingBytes();
-    s.lastAppliedSeq = Math.max(s.lastAppliedSeq, r.ackedSeq());
-    if (CyclePoints.madePoint(r)) {
-      s.lastRecoveryPointMillis = r.sealedAtMillis();
-    }
-    return r;
-  }
-
-  /** Records the target as the item's replica again and restarts tracking at the source. */
-  void reestablish() {
+  /**
+   * Records the target as the item's replica again and restarts tracking at the source: what a
+   * rolled-back planned failover and a cancelled one (R20) both need.
+   */
+  ReplicaPrepared reestablish() {
     ReplicaPrepared prepared = a.agent.prepareReplica(prepareInput());
     a.agent.startReplication(startInput(prepared));
+    return prepared;
+  }
+
+  /**
+   * Resyncs every disk of {@code prepared} from the source to the target: only the blocks that
+   * differ travel, the replica being the seed (R15, R25).
+   */
+  List<DiskResynced> resyncDisks(ReplicaPrepared prepared) {
+    List<DiskResynced> out = new ArrayList<>();
+    for (DiskPair disk : prepared.disks()) {
+      out.add(
+          a.copier.resyncDisk(
+              new ResyncDiskInput(
+                  s.itemId(), sourceAgent(), targetAgent(), disk.sourceDiskId(), false)));
+    }
+    return out;
   }
 
   private void enableSteps(String jobId) {
@@ -220,7 +186,7 @@ final class ReplicationSteps {
     }
     if (s.cloudStorage != null) {
       cloud.enable(jobId);
-      finalizeProtection(jobId);
+      finalize.run(jobId);
       return;
     }
     ReplicaPrepared prepared =
@@ -240,74 +206,12 @@ final class ReplicationSteps {
           }
           return null;
         });
-    finalizeProtection(jobId);
+    finalize.run(jobId);
   }
 
   /** Starts replication to the cloud site afresh and uploads every disk (changed chunks only). */
   ReplicaPrepared restartCloud() {
     return cloud.restart();
-  }
-
-  private void finalizeProtection(String enableJobId) {
-    String jobId = openFinalizeJob(enableJobId);
-    try {
-      finalizeSteps(jobId);
-    } catch (ActivityFailure e) {
-      if (!java.util.Objects.equals(jobId, enableJobId)) {
-        rec.jobState(jobId, FAILED, Failures.describe(e));
-      }
-      throw e;
-    }
-    if (!java.util.Objects.equals(jobId, enableJobId)) {
-      rec.jobState(jobId, SUCCEEDED, null);
-    }
-  }
-
-  /**
-   * The job that the finalize steps are recorded under: a finalize-protection job of its own,
-   * linked to the workflow (histories from before it record them under the enable job).
-   */
-  private String openFinalizeJob(String enableJobId) {
-    if (Workflow.getVersion(FINALIZE_JOB_VERSION, Workflow.DEFAULT_VERSION, 1) < 1) {
-      return enableJobId;
-    }
-    if (finalizeJobId == null) {
-      finalizeJobId = "job-" + Workflow.randomUUID().toString().substring(0, 8);
-      rec.openJob(
-          new JobOpen(
-              finalizeJobId,
-              FINALIZE_JOB_TYPE,
-              s.itemId(),
-              Workflow.getInfo().getWorkflowId(),
-              Workflow.currentTimeMillis()));
-    }
-    rec.jobState(finalizeJobId, RUNNING, null);
-    return finalizeJobId;
-  }
-
-  private void finalizeSteps(String jobId) {
-    // R12: the replica is on the pairing's mapped networks (set at prepare; checked and recorded
-    // here). Histories from before this step replay without it.
-    boolean verify = Workflow.getVersion(APPLY_NETWORK_MAPPING, Workflow.DEFAULT_VERSION, 1) >= 1;
-    if (verify && s.replicaVmId != null) {
-      rec.step(
-          jobId,
-          APPLY_NETWORK_MAPPING,
-          () ->
-              a.agent.verifyReplicaNetworks(
-                  new ReplicaNetworksInput(
-                      sourceAgent(),
-                      s.input.vmId(),
-                      targetAgent(),
-                      s.replicaVmId,
-                      s.input.networkMapping())));
-    }
-    // The first cycle ships the writes that the guest made while the disks were being copied.
-    rec.step(jobId, FINALIZE, this::shipAndRecord);
-    s.state = ItemState.PROTECTED;
-    s.healthy();
-    s.schedule.succeeded(Workflow.currentTimeMillis());
-    rec.item(s);
   }
 
   /**
@@ -358,7 +262,8 @@ final class ReplicationSteps {
         s.itemId(), sourceAgent(), s.input.vmId(), targetAgent(), s.input.networkMapping());
   }
 
-  private StartReplicationInput startInput(ReplicaPrepared prepared) {
+  /** Tracking at the source for {@code prepared}'s replica, in this run's direction. */
+  StartReplicationInput startInput(ReplicaPrepared prepared) {
     return new StartReplicationInput(
         s.itemId(),
         sourceAgent(),

@@ -4,13 +4,9 @@ import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
-import dev.haven.workflows.activities.AgentActivities.DiskPair;
-import dev.haven.workflows.activities.AgentActivities.DiskResynced;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
-import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
 import dev.haven.workflows.activities.AgentActivities.SeededReplicaInput;
-import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
 import dev.haven.workflows.activities.StoreActivities.DirectionUpdate;
 import dev.haven.workflows.model.Health;
@@ -19,8 +15,6 @@ import dev.haven.workflows.model.ItemState;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -100,17 +94,9 @@ final class ReverseSteps {
       rec.step(
           jobId,
           START_REPLICATION,
-          () ->
-              a.agent.startReplication(
-                  new StartReplicationInput(
-                      s.itemId(),
-                      source.agentAddress(),
-                      s.input.vmId(),
-                      target.agentAddress(),
-                      prepared.replicaVmId(),
-                      prepared.disks())));
+          () -> a.agent.startReplication(replication.startInput(prepared)));
       s.replicaVmId = prepared.replicaVmId();
-      rec.step(jobId, RESYNC, () -> resync(prepared));
+      rec.step(jobId, RESYNC, () -> replication.resyncDisks(prepared));
       rec.step(jobId, SHIP_CHANGES, replication::shipAndRecord);
     } catch (ActivityFailure | ApplicationFailure e) {
       String message =
@@ -140,21 +126,5 @@ final class ReverseSteps {
     a.agent.stopReplication(new StopInput(s.itemId(), s.input.target().agentAddress()));
     a.agent.stopReplication(new StopInput(s.itemId(), s.input.source().agentAddress()));
     return true;
-  }
-
-  /** Only the blocks that differ travel: the old source VM is the seed (R15, R25). */
-  private List<DiskResynced> resync(ReplicaPrepared prepared) {
-    List<DiskResynced> out = new ArrayList<>();
-    for (DiskPair disk : prepared.disks()) {
-      out.add(
-          a.copier.resyncDisk(
-              new ResyncDiskInput(
-                  s.itemId(),
-                  s.input.source().agentAddress(),
-                  s.input.target().agentAddress(),
-                  disk.sourceDiskId(),
-                  false)));
-    }
-    return out;
   }
 }
