@@ -51,8 +51,8 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
-    this.copier = new DiskCopier(channels, calls);
-    this.resyncer = new DiskResyncer(channels);
+    this.copier = new DiskCopier(calls);
+    this.resyncer = new DiskResyncer(calls);
     this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
     this.failoverVms = new FailoverVms(calls);
     this.cloud = new CloudReplicationCalls(channels, calls);

@@ -3,9 +3,12 @@ package dev.haven.activities.agent;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.client.AgentChannels;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -71,5 +74,40 @@ final class AgentCalls {
       future.cancel(true);
       throw e;
     }
+  }
+
+  /**
+   * Follows the server stream that {@code rpc} opens on the agent at {@code address} to its end,
+   * heartbeating {@code details} of every message, and answers the last message (null if the stream
+   * sent none). If a heartbeat reports that the activity was cancelled, the stream is cancelled
+   * too.
+   */
+  <P> P followStream(
+      String name,
+      String address,
+      Duration deadline,
+      Function<AgentServiceGrpc.AgentServiceBlockingStub, Iterator<P>> rpc,
+      Function<P, Object> details) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    P last = null;
+    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
+    try (Context.CancellableContext scope = Context.current().withCancellation()) {
+      Context previous = scope.attach();
+      try {
+        Iterator<P> progress =
+            rpc.apply(
+                AgentServiceGrpc.newBlockingStub(channels.channel(address))
+                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        while (progress.hasNext()) {
+          last = progress.next();
+          ctx.heartbeat(details.apply(last));
+        }
+      } catch (StatusRuntimeException e) {
+        throw AgentErrors.failure(name, address, e);
+      } finally {
+        scope.detach(previous);
+      }
+    }
+    return last;
   }
 }

@@ -1,6 +1,5 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CloudServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
@@ -21,14 +20,12 @@ import dev.haven.workflows.activities.AgentActivities.DiskPair;
 import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.model.ErrorType;
-import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -74,28 +71,15 @@ final class CloudReplicationCalls {
   }
 
   DiskCopied copy(CloudCopyInput in) {
-    ActivityExecutionContext ctx = Activity.getExecutionContext();
     CopyDiskRequest request =
         CopyDiskRequest.newBuilder().setItemId(in.itemId()).setDiskId(in.diskId()).build();
-    CopyProgress last = null;
-    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
-    try (Context.CancellableContext scope = Context.current().withCancellation()) {
-      Context previous = scope.attach();
-      try {
-        Iterator<CopyProgress> progress =
-            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
-                .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .copyDisk(request);
-        while (progress.hasNext()) {
-          last = progress.next();
-          ctx.heartbeat(last.getNextChunk());
-        }
-      } catch (StatusRuntimeException e) {
-        throw AgentErrors.failure("CopyDisk", in.sourceAgent(), e);
-      } finally {
-        scope.detach(previous);
-      }
-    }
+    CopyProgress last =
+        calls.followStream(
+            "CopyDisk",
+            in.sourceAgent(),
+            COPY_DEADLINE,
+            s -> s.copyDisk(request),
+            CopyProgress::getNextChunk);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "the upload of disk " + in.diskId() + " to the cloud site ended before it was complete",

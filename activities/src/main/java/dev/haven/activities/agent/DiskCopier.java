@@ -1,23 +1,17 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DiskCopyState;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ReplicationState;
-import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.DiskCopied;
 import dev.haven.workflows.model.ErrorType;
-import io.grpc.Context;
-import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +26,9 @@ final class DiskCopier {
 
   private static final Logger log = LoggerFactory.getLogger(DiskCopier.class);
 
-  private final AgentChannels channels;
   private final AgentCalls calls;
 
-  DiskCopier(AgentChannels channels, AgentCalls calls) {
-    this.channels = channels;
+  DiskCopier(AgentCalls calls) {
     this.calls = calls;
   }
 
@@ -69,7 +61,7 @@ final class DiskCopier {
                     start,
                     start));
     ctx.heartbeat(start);
-    return stream(in, start, ctx);
+    return stream(in, start);
   }
 
   private String replicaDiskId(CopyDiskInput in, ReplicationState target, ItemRef item) {
@@ -96,32 +88,20 @@ final class DiskCopier {
             });
   }
 
-  private DiskCopied stream(CopyDiskInput in, long start, ActivityExecutionContext ctx) {
+  private DiskCopied stream(CopyDiskInput in, long start) {
     CopyDiskRequest request =
         CopyDiskRequest.newBuilder()
             .setItemId(in.itemId())
             .setDiskId(in.diskId())
             .setStartChunk(start)
             .build();
-    CopyProgress last = null;
-    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
-    try (Context.CancellableContext scope = Context.current().withCancellation()) {
-      Context previous = scope.attach();
-      try {
-        Iterator<CopyProgress> progress =
-            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
-                .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .copyDisk(request);
-        while (progress.hasNext()) {
-          last = progress.next();
-          ctx.heartbeat(last.getNextChunk());
-        }
-      } catch (StatusRuntimeException e) {
-        throw AgentErrors.failure("CopyDisk", in.sourceAgent(), e);
-      } finally {
-        scope.detach(previous);
-      }
-    }
+    CopyProgress last =
+        calls.followStream(
+            "CopyDisk",
+            in.sourceAgent(),
+            COPY_DEADLINE,
+            s -> s.copyDisk(request),
+            CopyProgress::getNextChunk);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "CopyDisk on agent "
