@@ -7,7 +7,6 @@ import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.MaterializeCloudPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
-import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -125,15 +124,6 @@ final class CloudReplicationCalls {
         throw new IllegalStateException(e);
       }
     }
-    RecoveryPoint point = r.getPoint();
-    return new MaterializedPoint(
-        point.getId(),
-        point.getSeq(),
-        point.getCreatedAtMillis(),
-        point.getAppConsistent(),
-        r.getVm().getId(),
-        r.getVm().getDisksList().stream().map(Disk::getId).toList(),
-        List.copyOf(r.getDiskSha256List()),
-        0);
+    return FailoverVms.materializedPoint(r, 0);
   }
 }

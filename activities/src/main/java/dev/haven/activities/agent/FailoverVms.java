@@ -48,6 +48,14 @@ final class FailoverVms {
             AgentActivitiesImpl.HASH_DEADLINE,
             in.itemId(),
             s -> s.materializeRecoveryPoint(request));
+    return materializedPoint(r, r.getLogsUndone());
+  }
+
+  /**
+   * The point and VM that a host built, as the workflow records them. A cloud host undoes no logs,
+   * so its caller passes 0 rather than what the response leaves unset.
+   */
+  static MaterializedPoint materializedPoint(MaterializeRecoveryPointResponse r, int logsUndone) {
     RecoveryPoint point = r.getPoint();
     return new MaterializedPoint(
         point.getId(),
@@ -57,7 +65,7 @@ final class FailoverVms {
         r.getVm().getId(),
         r.getVm().getDisksList().stream().map(Disk::getId).toList(),
         List.copyOf(r.getDiskSha256List()),
-        r.getLogsUndone());
+        logsUndone);
   }
 
   TestVmCreated createTestVm(TestVmInput in) {
