@@ -2,11 +2,17 @@ package dev.haven.activities.agent;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.Vm;
+import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
+import dev.haven.workflows.model.ErrorType;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +46,41 @@ final class AgentCalls {
     } catch (StatusRuntimeException e) {
       throw AgentErrors.failure(name, address, e);
     }
+  }
+
+  /**
+   * A blocking call whose work is already done if the agent no longer knows the VM or item:
+   * stopping or deleting something that is gone succeeds, so the call stays idempotent across
+   * retries.
+   */
+  void callUnlessGone(
+      String name,
+      String address,
+      Duration deadline,
+      Function<AgentServiceGrpc.AgentServiceBlockingStub, ?> rpc) {
+    try {
+      call(name, address, deadline, rpc);
+    } catch (ApplicationFailure e) {
+      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
+        throw e;
+      }
+    }
+  }
+
+  /** The VM {@code vmId} as the agent at {@code address} describes it. */
+  Vm getVm(String address, String vmId) {
+    VmRef ref = VmRef.newBuilder().setVmId(vmId).build();
+    return call("GetVm", address, AgentActivitiesImpl.COMMAND_DEADLINE, s -> s.getVm(ref));
+  }
+
+  /** What the agent at {@code address} knows of item {@code itemId}'s replication. */
+  ReplicationState replicationState(String address, String itemId) {
+    ItemRef item = ItemRef.newBuilder().setItemId(itemId).build();
+    return call(
+        "GetReplicationState",
+        address,
+        AgentActivitiesImpl.COMMAND_DEADLINE,
+        s -> s.getReplicationState(item));
   }
 
   /**

@@ -9,7 +9,6 @@ import dev.haven.protocol.MaterializeCloudPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
-import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.CloudCopyInput;
 import dev.haven.workflows.activities.AgentActivities.CloudMaterializeInput;
@@ -34,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * only. The store's location travels in the request; its credentials never do.
  */
 final class CloudReplicationCalls {
-  private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(60);
-  private static final Duration COPY_DEADLINE = Duration.ofHours(6);
+  /** Uploading a disk or building a VM from the store takes as long as an initial copy. */
+  private static final Duration COPY_DEADLINE = DiskCopier.COPY_DEADLINE;
 
   private final AgentChannels channels;
   private final AgentCalls calls;
@@ -46,8 +45,7 @@ final class CloudReplicationCalls {
   }
 
   ReplicaPrepared start(CloudStartInput in) {
-    VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
-    Vm vm = calls.call("GetVm", in.sourceAgent(), COMMAND_DEADLINE, s -> s.getVm(ref));
+    Vm vm = calls.getVm(in.sourceAgent(), in.vmId());
     StartReplicationRequest.Builder request =
         StartReplicationRequest.newBuilder()
             .setItemId(in.itemId())
@@ -64,7 +62,7 @@ final class CloudReplicationCalls {
     calls.call(
         "StartReplication",
         in.sourceAgent(),
-        COMMAND_DEADLINE,
+        AgentActivitiesImpl.COMMAND_DEADLINE,
         s -> s.startReplication(request.build()));
     return new ReplicaPrepared(null, disks);
   }

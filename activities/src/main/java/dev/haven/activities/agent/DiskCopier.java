@@ -3,7 +3,6 @@ package dev.haven.activities.agent;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DiskCopyState;
-import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.DiskCopied;
@@ -34,14 +33,8 @@ final class DiskCopier {
 
   DiskCopied copy(CopyDiskInput in) {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
-    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
-    ReplicationState target =
-        calls.call(
-            "GetReplicationState",
-            in.targetAgent(),
-            AgentActivitiesImpl.COMMAND_DEADLINE,
-            s -> s.getReplicationState(item));
-    String replicaDiskId = replicaDiskId(in, target, item);
+    ReplicationState target = calls.replicationState(in.targetAgent(), in.itemId());
+    String replicaDiskId = replicaDiskId(in, target);
     DiskCopyState persisted =
         DiskMappings.copyOf(target, replicaDiskId).orElse(DiskCopyState.getDefaultInstance());
     if (persisted.getDone()) {
@@ -64,17 +57,12 @@ final class DiskCopier {
     return stream(in, start);
   }
 
-  private String replicaDiskId(CopyDiskInput in, ReplicationState target, ItemRef item) {
+  private String replicaDiskId(CopyDiskInput in, ReplicationState target) {
     return DiskMappings.replicaDiskOf(target, in.diskId())
         .orElseGet(
             () -> {
               // An older target may not list the mapping; the source always knows it.
-              ReplicationState source =
-                  calls.call(
-                      "GetReplicationState",
-                      in.sourceAgent(),
-                      AgentActivitiesImpl.COMMAND_DEADLINE,
-                      s -> s.getReplicationState(item));
+              ReplicationState source = calls.replicationState(in.sourceAgent(), in.itemId());
               return DiskMappings.replicaDiskOf(source, in.diskId())
                   .orElseThrow(
                       () ->

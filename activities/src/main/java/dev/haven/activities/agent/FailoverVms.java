@@ -16,8 +16,6 @@ import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.TestVmCreated;
 import dev.haven.workflows.activities.AgentActivities.TestVmInput;
 import dev.haven.workflows.activities.AgentActivities.VmDeleted;
-import dev.haven.workflows.model.ErrorType;
-import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 
 /**
@@ -105,18 +103,9 @@ final class FailoverVms {
 
   VmDeleted delete(DeleteVmInput in) {
     VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
-    try {
-      calls.call(
-          "DeleteVm",
-          in.agentAddress(),
-          AgentActivitiesImpl.COMMAND_DEADLINE,
-          s -> s.deleteVm(ref));
-    } catch (ApplicationFailure e) {
-      // Deleting is idempotent: a VM that is gone already is deleted.
-      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
-        throw e;
-      }
-    }
+    // Deleting is idempotent: a VM that is gone already is deleted.
+    calls.callUnlessGone(
+        "DeleteVm", in.agentAddress(), AgentActivitiesImpl.COMMAND_DEADLINE, s -> s.deleteVm(ref));
     return new VmDeleted(in.vmId());
   }
 }
