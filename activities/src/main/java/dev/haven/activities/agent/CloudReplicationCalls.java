@@ -70,13 +70,7 @@ final class CloudReplicationCalls {
   DiskCopied copy(CloudCopyInput in) {
     CopyDiskRequest request =
         CopyDiskRequest.newBuilder().setItemId(in.itemId()).setDiskId(in.diskId()).build();
-    CopyProgress last =
-        calls.followStream(
-            "CopyDisk",
-            in.sourceAgent(),
-            COPY_DEADLINE,
-            s -> s.copyDisk(request),
-            CopyProgress::getNextChunk);
+    CopyProgress last = DiskCopier.followCopy(calls, in.sourceAgent(), request);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "the upload of disk " + in.diskId() + " to the cloud site ended before it was complete",

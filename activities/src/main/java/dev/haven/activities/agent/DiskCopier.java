@@ -83,13 +83,7 @@ final class DiskCopier {
             .setDiskId(in.diskId())
             .setStartChunk(start)
             .build();
-    CopyProgress last =
-        calls.followStream(
-            "CopyDisk",
-            in.sourceAgent(),
-            COPY_DEADLINE,
-            s -> s.copyDisk(request),
-            CopyProgress::getNextChunk);
+    CopyProgress last = followCopy(calls, in.sourceAgent(), request);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "CopyDisk on agent "
@@ -103,5 +97,15 @@ final class DiskCopier {
     }
     return new DiskCopied(
         in.diskId(), last.getTotalChunks(), last.getBytesSent(), last.getZeroChunksSkipped());
+  }
+
+  /**
+   * The CopyDisk stream from the agent at {@code address}, followed to its end with a heartbeat of
+   * the next chunk per message: the initial copy to a replica and the upload to a cloud site share
+   * it. Answers the last progress message, null if the stream sent none.
+   */
+  static CopyProgress followCopy(AgentCalls calls, String address, CopyDiskRequest request) {
+    return calls.followStream(
+        "CopyDisk", address, COPY_DEADLINE, s -> s.copyDisk(request), CopyProgress::getNextChunk);
   }
 }
