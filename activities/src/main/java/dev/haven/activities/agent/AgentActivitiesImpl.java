@@ -1,31 +1,21 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.Disk;
-import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.HashDiskRequest;
 import dev.haven.protocol.HashDiskResponse;
 import dev.haven.protocol.ItemRef;
-import dev.haven.protocol.ListVmsRequest;
-import dev.haven.protocol.PrepareReplicaRequest;
 import dev.haven.protocol.RecoveryPolicy;
 import dev.haven.protocol.ReplicateCycleRequest;
 import dev.haven.protocol.ReplicateCycleResponse;
-import dev.haven.protocol.ReplicationState;
-import dev.haven.protocol.Role;
 import dev.haven.protocol.SetPowerRequest;
 import dev.haven.protocol.SetRecoveryPolicyRequest;
-import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
-import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities;
-import dev.haven.workflows.model.ErrorType;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The agent activities as thin gRPC calls over mutual TLS, each with a deadline inside the
@@ -48,14 +38,18 @@ public final class AgentActivitiesImpl implements AgentActivities {
   private final Prerequisites prerequisites;
   private final FailoverVms failoverVms;
   private final CloudReplicationCalls cloud;
+  private final ReplicaSetup setup;
+  private final ReplicaStatus status;
 
   public AgentActivitiesImpl(AgentChannels channels) {
     this.calls = new AgentCalls(channels);
-    this.copier = new DiskCopier(channels, calls);
-    this.resyncer = new DiskResyncer(channels);
+    this.copier = new DiskCopier(calls);
+    this.resyncer = new DiskResyncer(calls);
     this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
     this.failoverVms = new FailoverVms(calls);
     this.cloud = new CloudReplicationCalls(channels, calls);
+    this.setup = new ReplicaSetup(calls);
+    this.status = new ReplicaStatus(calls);
   }
 
   // --- cloud site (issue 8) ---
@@ -78,62 +72,20 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   @Override
   public ReplicaPrepared prepareReplica(PrepareReplicaInput in) {
-    Vm source = getVm(in.sourceAgent(), in.vmId());
-    PrepareReplicaRequest.Builder request =
-        PrepareReplicaRequest.newBuilder().setItemId(in.itemId()).setSourceVm(source);
-    if (in.networkMapping() != null) {
-      request.putAllNetworkMapping(in.networkMapping());
-    }
-    ReplicationState target =
-        calls.call(
-            "PrepareReplica",
-            in.targetAgent(),
-            COMMAND_DEADLINE,
-            s -> s.prepareReplica(request.build()));
-    String replicaVmId =
-        target.getVmId().isEmpty() ? findReplica(in.targetAgent(), in.itemId()) : target.getVmId();
-    return new ReplicaPrepared(replicaVmId, DiskMappings.pair(in.itemId(), source, target));
+    return setup.prepare(in);
   }
 
   // --- reverse replication (R25) ---
   @Override
   public ReplicaPrepared prepareSeededReplica(SeededReplicaInput in) {
-    Vm source = getVm(in.sourceAgent(), in.vmId());
-    PrepareReplicaRequest request =
-        PrepareReplicaRequest.newBuilder()
-            .setItemId(in.itemId())
-            .setSourceVm(source)
-            .setSeedVmId(in.seedVmId())
-            .build();
-    ReplicationState target =
-        calls.call(
-            "PrepareReplica", in.targetAgent(), COMMAND_DEADLINE, s -> s.prepareReplica(request));
-    return new ReplicaPrepared(target.getVmId(), DiskMappings.pair(in.itemId(), source, target));
+    return setup.prepareSeeded(in);
   }
 
   // --- end reverse replication (R25) ---
 
   @Override
   public ReplicationStarted startReplication(StartReplicationInput in) {
-    StartReplicationRequest.Builder request =
-        StartReplicationRequest.newBuilder()
-            .setItemId(in.itemId())
-            .setVmId(in.vmId())
-            .setTargetAddress(in.targetAgent())
-            .setReplicaVmId(in.replicaVmId());
-    for (DiskPair disk : in.disks()) {
-      request.addDisks(
-          DiskMapping.newBuilder()
-              .setSourceDiskId(disk.sourceDiskId())
-              .setReplicaDiskId(disk.replicaDiskId()));
-    }
-    ReplicationState state =
-        calls.call(
-            "StartReplication",
-            in.sourceAgent(),
-            COMMAND_DEADLINE,
-            s -> s.startReplication(request.build()));
-    return new ReplicationStarted(state.getLastSealedSeq());
+    return setup.start(in);
   }
 
   @Override
@@ -162,23 +114,7 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   @Override
   public ReplicationProgress replicationState(StateInput in) {
-    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
-    ReplicationState s =
-        calls.call(
-            "GetReplicationState",
-            in.agentAddress(),
-            COMMAND_DEADLINE,
-            stub -> stub.getReplicationState(item));
-    String role =
-        s.getRole() == Role.ROLE_UNSPECIFIED ? "none" : s.getRole().name().toLowerCase(Locale.ROOT);
-    return new ReplicationProgress(
-        role,
-        s.getActive(),
-        s.getLastSealedSeq(),
-        s.getLastAckedSeq(),
-        s.getLastAppliedSeq(),
-        DiskMappings.initialCopyDone(s),
-        s.getPendingBytes());
+    return status.progress(in);
   }
 
   @Override
@@ -191,7 +127,7 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   @Override
   public DiskHashes hashDisks(HashDisksInput in) {
-    Vm vm = getVm(in.agentAddress(), in.vmId());
+    Vm vm = calls.getVm(in.agentAddress(), in.vmId());
     List<String> hashes = new ArrayList<>();
     List<String> diskIds = new ArrayList<>();
     for (int i = 0; i < vm.getDisksCount(); i++) {
@@ -211,15 +147,9 @@ public final class AgentActivitiesImpl implements AgentActivities {
   @Override
   public Stopped stopReplication(StopInput in) {
     ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
-    try {
-      calls.call(
-          "StopReplication", in.agentAddress(), COMMAND_DEADLINE, s -> s.stopReplication(item));
-    } catch (ApplicationFailure e) {
-      // Stopping is idempotent: an agent that no longer knows the item has nothing to stop.
-      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
-        throw e;
-      }
-    }
+    // Stopping is idempotent: an agent that no longer knows the item has nothing to stop.
+    calls.callUnlessGone(
+        "StopReplication", in.agentAddress(), COMMAND_DEADLINE, s -> s.stopReplication(item));
     return new Stopped(in.itemId());
   }
 
@@ -255,31 +185,6 @@ public final class AgentActivitiesImpl implements AgentActivities {
     return prerequisites.verifyNetworks(in);
   }
 
-  private Vm getVm(String address, String vmId) {
-    VmRef ref = VmRef.newBuilder().setVmId(vmId).build();
-    return calls.call("GetVm", address, COMMAND_DEADLINE, s -> s.getVm(ref));
-  }
-
-  /** The replica VM that the target built for the item, when PrepareReplica did not name it. */
-  private String findReplica(String address, String itemId) {
-    return calls
-        .call(
-            "ListVms",
-            address,
-            COMMAND_DEADLINE,
-            s -> s.listVms(ListVmsRequest.getDefaultInstance()))
-        .getVmsList()
-        .stream()
-        .filter(vm -> vm.getReplicaOfItem().equals(itemId))
-        .map(Vm::getId)
-        .findFirst()
-        .orElseThrow(
-            () ->
-                ApplicationFailure.newNonRetryableFailure(
-                    "agent " + address + " prepared no replica VM for item " + itemId,
-                    ErrorType.REPLICA_INVALID_STATE.typeName()));
-  }
-
   // --- resync (R15) ---
   @Override
   public DiskResynced resyncDisk(ResyncDiskInput in) {
@@ -288,18 +193,7 @@ public final class AgentActivitiesImpl implements AgentActivities {
 
   @Override
   public ResyncStatus resyncStatus(StateInput in) {
-    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
-    ReplicationState s =
-        calls.call(
-            "GetReplicationState",
-            in.agentAddress(),
-            COMMAND_DEADLINE,
-            stub -> stub.getReplicationState(item));
-    Vm vm = getVm(in.agentAddress(), s.getVmId());
-    long diskBytes = vm.getDisksList().stream().mapToLong(Disk::getSizeBytes).sum();
-    List<String> diskIds = s.getDisksList().stream().map(DiskMapping::getSourceDiskId).toList();
-    return new ResyncStatus(
-        s.getResyncRequired(), s.getResyncReason(), s.getPendingBytes(), diskBytes, diskIds);
+    return status.resync(in);
   }
 
   @Override

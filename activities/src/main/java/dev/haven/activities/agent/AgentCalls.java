@@ -2,10 +2,19 @@ package dev.haven.activities.agent;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.ItemRef;
+import dev.haven.protocol.ReplicationState;
+import dev.haven.protocol.Vm;
+import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
+import dev.haven.workflows.model.ErrorType;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +49,41 @@ final class AgentCalls {
   }
 
   /**
+   * A blocking call whose work is already done if the agent no longer knows the VM or item:
+   * stopping or deleting something that is gone succeeds, so the call stays idempotent across
+   * retries.
+   */
+  void callUnlessGone(
+      String name,
+      String address,
+      Duration deadline,
+      Function<AgentServiceGrpc.AgentServiceBlockingStub, ?> rpc) {
+    try {
+      call(name, address, deadline, rpc);
+    } catch (ApplicationFailure e) {
+      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
+        throw e;
+      }
+    }
+  }
+
+  /** The VM {@code vmId} as the agent at {@code address} describes it. */
+  Vm getVm(String address, String vmId) {
+    VmRef ref = VmRef.newBuilder().setVmId(vmId).build();
+    return call("GetVm", address, AgentActivitiesImpl.COMMAND_DEADLINE, s -> s.getVm(ref));
+  }
+
+  /** What the agent at {@code address} knows of item {@code itemId}'s replication. */
+  ReplicationState replicationState(String address, String itemId) {
+    ItemRef item = ItemRef.newBuilder().setItemId(itemId).build();
+    return call(
+        "GetReplicationState",
+        address,
+        AgentActivitiesImpl.COMMAND_DEADLINE,
+        s -> s.getReplicationState(item));
+  }
+
+  /**
    * An asynchronous call that heartbeats {@code details} every few seconds until it answers. If the
    * heartbeat reports that the activity was cancelled or timed out, the call is cancelled too.
    */
@@ -71,5 +115,40 @@ final class AgentCalls {
       future.cancel(true);
       throw e;
     }
+  }
+
+  /**
+   * Follows the server stream that {@code rpc} opens on the agent at {@code address} to its end,
+   * heartbeating {@code details} of every message, and answers the last message (null if the stream
+   * sent none). If a heartbeat reports that the activity was cancelled, the stream is cancelled
+   * too.
+   */
+  <P> P followStream(
+      String name,
+      String address,
+      Duration deadline,
+      Function<AgentServiceGrpc.AgentServiceBlockingStub, Iterator<P>> rpc,
+      Function<P, Object> details) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    P last = null;
+    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
+    try (Context.CancellableContext scope = Context.current().withCancellation()) {
+      Context previous = scope.attach();
+      try {
+        Iterator<P> progress =
+            rpc.apply(
+                AgentServiceGrpc.newBlockingStub(channels.channel(address))
+                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        while (progress.hasNext()) {
+          last = progress.next();
+          ctx.heartbeat(details.apply(last));
+        }
+      } catch (StatusRuntimeException e) {
+        throw AgentErrors.failure(name, address, e);
+      } finally {
+        scope.detach(previous);
+      }
+    }
+    return last;
   }
 }

@@ -1,6 +1,5 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CloudServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
@@ -8,10 +7,8 @@ import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.MaterializeCloudPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
-import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
-import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.CloudCopyInput;
 import dev.haven.workflows.activities.AgentActivities.CloudMaterializeInput;
@@ -21,14 +18,12 @@ import dev.haven.workflows.activities.AgentActivities.DiskPair;
 import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.model.ErrorType;
-import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -38,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * only. The store's location travels in the request; its credentials never do.
  */
 final class CloudReplicationCalls {
-  private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(60);
-  private static final Duration COPY_DEADLINE = Duration.ofHours(6);
+  /** Uploading a disk or building a VM from the store takes as long as an initial copy. */
+  private static final Duration COPY_DEADLINE = DiskCopier.COPY_DEADLINE;
 
   private final AgentChannels channels;
   private final AgentCalls calls;
@@ -50,8 +45,7 @@ final class CloudReplicationCalls {
   }
 
   ReplicaPrepared start(CloudStartInput in) {
-    VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
-    Vm vm = calls.call("GetVm", in.sourceAgent(), COMMAND_DEADLINE, s -> s.getVm(ref));
+    Vm vm = calls.getVm(in.sourceAgent(), in.vmId());
     StartReplicationRequest.Builder request =
         StartReplicationRequest.newBuilder()
             .setItemId(in.itemId())
@@ -68,34 +62,15 @@ final class CloudReplicationCalls {
     calls.call(
         "StartReplication",
         in.sourceAgent(),
-        COMMAND_DEADLINE,
+        AgentActivitiesImpl.COMMAND_DEADLINE,
         s -> s.startReplication(request.build()));
     return new ReplicaPrepared(null, disks);
   }
 
   DiskCopied copy(CloudCopyInput in) {
-    ActivityExecutionContext ctx = Activity.getExecutionContext();
     CopyDiskRequest request =
         CopyDiskRequest.newBuilder().setItemId(in.itemId()).setDiskId(in.diskId()).build();
-    CopyProgress last = null;
-    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
-    try (Context.CancellableContext scope = Context.current().withCancellation()) {
-      Context previous = scope.attach();
-      try {
-        Iterator<CopyProgress> progress =
-            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
-                .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .copyDisk(request);
-        while (progress.hasNext()) {
-          last = progress.next();
-          ctx.heartbeat(last.getNextChunk());
-        }
-      } catch (StatusRuntimeException e) {
-        throw AgentErrors.failure("CopyDisk", in.sourceAgent(), e);
-      } finally {
-        scope.detach(previous);
-      }
-    }
+    CopyProgress last = DiskCopier.followCopy(calls, in.sourceAgent(), request);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "the upload of disk " + in.diskId() + " to the cloud site ended before it was complete",
@@ -141,15 +116,6 @@ final class CloudReplicationCalls {
         throw new IllegalStateException(e);
       }
     }
-    RecoveryPoint point = r.getPoint();
-    return new MaterializedPoint(
-        point.getId(),
-        point.getSeq(),
-        point.getCreatedAtMillis(),
-        point.getAppConsistent(),
-        r.getVm().getId(),
-        r.getVm().getDisksList().stream().map(Disk::getId).toList(),
-        List.copyOf(r.getDiskSha256List()),
-        0);
+    return FailoverVms.materializedPoint(r, 0);
   }
 }

@@ -1,23 +1,16 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DiskCopyState;
-import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ReplicationState;
-import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.CopyDiskInput;
 import dev.haven.workflows.activities.AgentActivities.DiskCopied;
 import dev.haven.workflows.model.ErrorType;
-import io.grpc.Context;
-import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,24 +25,16 @@ final class DiskCopier {
 
   private static final Logger log = LoggerFactory.getLogger(DiskCopier.class);
 
-  private final AgentChannels channels;
   private final AgentCalls calls;
 
-  DiskCopier(AgentChannels channels, AgentCalls calls) {
-    this.channels = channels;
+  DiskCopier(AgentCalls calls) {
     this.calls = calls;
   }
 
   DiskCopied copy(CopyDiskInput in) {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
-    ItemRef item = ItemRef.newBuilder().setItemId(in.itemId()).build();
-    ReplicationState target =
-        calls.call(
-            "GetReplicationState",
-            in.targetAgent(),
-            AgentActivitiesImpl.COMMAND_DEADLINE,
-            s -> s.getReplicationState(item));
-    String replicaDiskId = replicaDiskId(in, target, item);
+    ReplicationState target = calls.replicationState(in.targetAgent(), in.itemId());
+    String replicaDiskId = replicaDiskId(in, target);
     DiskCopyState persisted =
         DiskMappings.copyOf(target, replicaDiskId).orElse(DiskCopyState.getDefaultInstance());
     if (persisted.getDone()) {
@@ -69,20 +54,15 @@ final class DiskCopier {
                     start,
                     start));
     ctx.heartbeat(start);
-    return stream(in, start, ctx);
+    return stream(in, start);
   }
 
-  private String replicaDiskId(CopyDiskInput in, ReplicationState target, ItemRef item) {
+  private String replicaDiskId(CopyDiskInput in, ReplicationState target) {
     return DiskMappings.replicaDiskOf(target, in.diskId())
         .orElseGet(
             () -> {
               // An older target may not list the mapping; the source always knows it.
-              ReplicationState source =
-                  calls.call(
-                      "GetReplicationState",
-                      in.sourceAgent(),
-                      AgentActivitiesImpl.COMMAND_DEADLINE,
-                      s -> s.getReplicationState(item));
+              ReplicationState source = calls.replicationState(in.sourceAgent(), in.itemId());
               return DiskMappings.replicaDiskOf(source, in.diskId())
                   .orElseThrow(
                       () ->
@@ -96,32 +76,14 @@ final class DiskCopier {
             });
   }
 
-  private DiskCopied stream(CopyDiskInput in, long start, ActivityExecutionContext ctx) {
+  private DiskCopied stream(CopyDiskInput in, long start) {
     CopyDiskRequest request =
         CopyDiskRequest.newBuilder()
             .setItemId(in.itemId())
             .setDiskId(in.diskId())
             .setStartChunk(start)
             .build();
-    CopyProgress last = null;
-    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
-    try (Context.CancellableContext scope = Context.current().withCancellation()) {
-      Context previous = scope.attach();
-      try {
-        Iterator<CopyProgress> progress =
-            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
-                .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .copyDisk(request);
-        while (progress.hasNext()) {
-          last = progress.next();
-          ctx.heartbeat(last.getNextChunk());
-        }
-      } catch (StatusRuntimeException e) {
-        throw AgentErrors.failure("CopyDisk", in.sourceAgent(), e);
-      } finally {
-        scope.detach(previous);
-      }
-    }
+    CopyProgress last = followCopy(calls, in.sourceAgent(), request);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "CopyDisk on agent "
@@ -135,5 +97,15 @@ final class DiskCopier {
     }
     return new DiskCopied(
         in.diskId(), last.getTotalChunks(), last.getBytesSent(), last.getZeroChunksSkipped());
+  }
+
+  /**
+   * The CopyDisk stream from the agent at {@code address}, followed to its end with a heartbeat of
+   * the next chunk per message: the initial copy to a replica and the upload to a cloud site share
+   * it. Answers the last progress message, null if the stream sent none.
+   */
+  static CopyProgress followCopy(AgentCalls calls, String address, CopyDiskRequest request) {
+    return calls.followStream(
+        "CopyDisk", address, COPY_DEADLINE, s -> s.copyDisk(request), CopyProgress::getNextChunk);
   }
 }

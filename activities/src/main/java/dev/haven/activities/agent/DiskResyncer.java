@@ -1,19 +1,13 @@
 package dev.haven.activities.agent;
 
-import dev.haven.protocol.AgentServiceGrpc;
 import dev.haven.protocol.ResyncDiskRequest;
 import dev.haven.protocol.ResyncProgress;
-import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.DiskResynced;
 import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
 import dev.haven.workflows.model.ErrorType;
-import io.grpc.Context;
-import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
-import java.util.Iterator;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The resync of one disk (R15), or the seeding of its initial copy (R11): streams {@code
@@ -22,10 +16,10 @@ import java.util.concurrent.TimeUnit;
  * an fsync), which is the truth, so a resumed resync never skips a block.
  */
 final class DiskResyncer {
-  private final AgentChannels channels;
+  private final AgentCalls calls;
 
-  DiskResyncer(AgentChannels channels) {
-    this.channels = channels;
+  DiskResyncer(AgentCalls calls) {
+    this.calls = calls;
   }
 
   DiskResynced resync(ResyncDiskInput in) {
@@ -39,25 +33,13 @@ final class DiskResyncer {
             .setStartBlock(start)
             .setCompress(in.compress())
             .build();
-    ResyncProgress last = null;
-    // Closing the context cancels the stream if a heartbeat says the activity was cancelled.
-    try (Context.CancellableContext scope = Context.current().withCancellation()) {
-      Context previous = scope.attach();
-      try {
-        Iterator<ResyncProgress> progress =
-            AgentServiceGrpc.newBlockingStub(channels.channel(in.sourceAgent()))
-                .withDeadlineAfter(DiskCopier.COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .resyncDisk(request);
-        while (progress.hasNext()) {
-          last = progress.next();
-          ctx.heartbeat(last.getNextBlock());
-        }
-      } catch (StatusRuntimeException e) {
-        throw AgentErrors.failure("ResyncDisk", in.sourceAgent(), e);
-      } finally {
-        scope.detach(previous);
-      }
-    }
+    ResyncProgress last =
+        calls.followStream(
+            "ResyncDisk",
+            in.sourceAgent(),
+            DiskCopier.COPY_DEADLINE,
+            s -> s.resyncDisk(request),
+            ResyncProgress::getNextBlock);
     if (last == null || !last.getDone()) {
       throw ApplicationFailure.newFailure(
           "ResyncDisk on agent "

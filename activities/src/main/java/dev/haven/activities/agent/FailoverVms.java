@@ -16,8 +16,6 @@ import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.TestVmCreated;
 import dev.haven.workflows.activities.AgentActivities.TestVmInput;
 import dev.haven.workflows.activities.AgentActivities.VmDeleted;
-import dev.haven.workflows.model.ErrorType;
-import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 
 /**
@@ -48,6 +46,14 @@ final class FailoverVms {
             AgentActivitiesImpl.HASH_DEADLINE,
             in.itemId(),
             s -> s.materializeRecoveryPoint(request));
+    return materializedPoint(r, r.getLogsUndone());
+  }
+
+  /**
+   * The point and VM that a host built, as the workflow records them. A cloud host undoes no logs,
+   * so its caller passes 0 rather than what the response leaves unset.
+   */
+  static MaterializedPoint materializedPoint(MaterializeRecoveryPointResponse r, int logsUndone) {
     RecoveryPoint point = r.getPoint();
     return new MaterializedPoint(
         point.getId(),
@@ -57,7 +63,7 @@ final class FailoverVms {
         r.getVm().getId(),
         r.getVm().getDisksList().stream().map(Disk::getId).toList(),
         List.copyOf(r.getDiskSha256List()),
-        r.getLogsUndone());
+        logsUndone);
   }
 
   TestVmCreated createTestVm(TestVmInput in) {
@@ -97,18 +103,9 @@ final class FailoverVms {
 
   VmDeleted delete(DeleteVmInput in) {
     VmRef ref = VmRef.newBuilder().setVmId(in.vmId()).build();
-    try {
-      calls.call(
-          "DeleteVm",
-          in.agentAddress(),
-          AgentActivitiesImpl.COMMAND_DEADLINE,
-          s -> s.deleteVm(ref));
-    } catch (ApplicationFailure e) {
-      // Deleting is idempotent: a VM that is gone already is deleted.
-      if (!ErrorType.VM_NOT_FOUND.typeName().equals(e.getType())) {
-        throw e;
-      }
-    }
+    // Deleting is idempotent: a VM that is gone already is deleted.
+    calls.callUnlessGone(
+        "DeleteVm", in.agentAddress(), AgentActivitiesImpl.COMMAND_DEADLINE, s -> s.deleteVm(ref));
     return new VmDeleted(in.vmId());
   }
 }

@@ -8,6 +8,7 @@ import dev.haven.workflows.activities.StoreActivities.Ack;
 import dev.haven.workflows.activities.StoreActivities.JobOpen;
 import dev.haven.workflows.activities.StoreActivities.JobStateUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStepUpdate;
+import java.util.function.BiFunction;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -23,13 +24,9 @@ final class JobProjections {
 
   Ack recordStep(JobStepUpdate update) {
     checkJobState(update.state());
-    return jdbi.inTransaction(
-        h -> {
-          JobDao jobs = h.attach(JobDao.class);
-          Job job = jobs.find(update.jobId()).orElse(null);
-          if (job == null) {
-            return new Ack(false);
-          }
+    return withJob(
+        update.jobId(),
+        (jobs, job) -> {
           boolean ends = JobDao.TERMINAL_STATES.contains(update.state());
           Long endedAt = ends ? update.atMillis() : null;
           // A step that runs again (a retry after a failure) keeps its first start and loses
@@ -69,13 +66,9 @@ final class JobProjections {
 
   Ack recordState(JobStateUpdate update) {
     checkJobState(update.state());
-    return jdbi.inTransaction(
-        h -> {
-          JobDao jobs = h.attach(JobDao.class);
-          Job job = jobs.find(update.jobId()).orElse(null);
-          if (job == null) {
-            return new Ack(false);
-          }
+    return withJob(
+        update.jobId(),
+        (jobs, job) -> {
           boolean finished = JobDao.TERMINAL_STATES.contains(job.state());
           if (finished && !JobDao.TERMINAL_STATES.contains(update.state())) {
             // A late report never reopens a job that already ended.
@@ -108,6 +101,22 @@ final class JobProjections {
                   open.workflowId(),
                   null));
           return new Ack(true);
+        });
+  }
+
+  /**
+   * Runs {@code write} in one transaction on job {@code jobId} as stored; a job the store does not
+   * know answers {@code Ack(false)} and nothing is written.
+   */
+  private Ack withJob(String jobId, BiFunction<JobDao, Job, Ack> write) {
+    return jdbi.inTransaction(
+        h -> {
+          JobDao jobs = h.attach(JobDao.class);
+          Job job = jobs.find(jobId).orElse(null);
+          if (job == null) {
+            return new Ack(false);
+          }
+          return write.apply(jobs, job);
         });
   }
 
