@@ -27,8 +27,15 @@ public final class GuestDiskModel {
 
   /** SHA-256 of the whole disk as the guest wrote it, in hex. */
   public String sha256() {
+    return sha256(0, bytes.length);
+  }
+
+  /** SHA-256 of {@code length} bytes at {@code offset}, in hex: one chunk of the disk. */
+  public String sha256(int offset, int length) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(bytes, offset, length);
+      return HexFormat.of().formatHex(digest.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -18,9 +18,7 @@ import dev.haven.workflows.protection.DrillReport;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
-import dev.haven.workflows.protection.ProtectionResult;
 import dev.haven.workflows.protection.TestCleanupRequest;
-import io.temporal.client.WorkflowStub;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -157,8 +155,9 @@ class CloudProtectionRealAgentsTest {
       assertThat(rig.vmIdsAtB()).containsExactly(changed.vmId());
 
       wf.commit(new AfterFailoverRequest("job-ccommit", null));
-      ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
-      assertThat(result.finalState()).isEqualTo(ItemState.COMMITTED);
+      assertThat(rig.awaitJob("job-ccommit")).isEqualTo("succeeded");
+      // R21: the run stays, committed in the cloud, for the failback.
+      assertThat(rig.await(wf, ItemState.COMMITTED).replicaVmId()).isEqualTo(changed.vmId());
       assertThat(rig.vmAtB(changed.vmId()).getPowerState()).isEqualTo("on");
     }
   }

@@ -189,6 +189,12 @@ final class RealAgentsRig implements AutoCloseable {
         ProtectedItemWorkflow.class, ProtectedItemWorkflow.workflowId(itemId));
   }
 
+  /** A stub of item {@code itemId}'s workflow, whichever its current run. */
+  ProtectedItemWorkflow workflow(String itemId) {
+    return client.newWorkflowStub(
+        ProtectedItemWorkflow.class, ProtectedItemWorkflow.workflowId(itemId));
+  }
+
   /** Runs one delta cycle by skipping the workflow's clock; answers the applied sequence. */
   long cycle(ProtectedItemWorkflow wf) {
     long before = wf.status().lastAppliedSeq();

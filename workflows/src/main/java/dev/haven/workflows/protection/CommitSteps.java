@@ -68,7 +68,7 @@ final class CommitSteps {
       s.failedOver.autoCommitAtMillis = Workflow.currentTimeMillis() + seconds * 1000L;
     }
     while (true) {
-      if (!awaitRequest()) {
+      if (!awaitRequest(s)) {
         log.info("item {}: the commit timer ran out; committing", s.itemId());
         if (commit(s.failedOver.jobId, true)) {
           return true;
@@ -96,8 +96,11 @@ final class CommitSteps {
     }
   }
 
-  /** Waits for a decision; false when the commit timer ran out first. */
-  private boolean awaitRequest() {
+  /**
+   * Waits for the operator's decision on {@code s}'s failover; false when the commit timer ran out
+   * first.
+   */
+  static boolean awaitRequest(ProtectionState s) {
     Long at = s.failedOver.autoCommitAtMillis;
     if (at == null) {
       Workflow.await(() -> s.pendingAfter != null);

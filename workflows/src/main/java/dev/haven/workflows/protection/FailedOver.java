@@ -22,6 +22,9 @@ final class FailedOver {
   /** The failover's request, whose addresses a rebuilt VM gets too (R19). */
   FailoverRequest request;
 
+  /** R21: the bytes a failback from a cloud site sent; null for every other failover. */
+  Long syncedBytes;
+
   /** When the failover commits by itself (workflow time); null when it waits for the operator. */
   Long autoCommitAtMillis;
 
@@ -38,6 +41,6 @@ final class FailedOver {
   }
 
   FailoverView view() {
-    return new FailoverView(type, vmId, pointId, pointSeq, autoCommitAtMillis);
+    return new FailoverView(type, vmId, pointId, pointSeq, autoCommitAtMillis, syncedBytes);
   }
 }

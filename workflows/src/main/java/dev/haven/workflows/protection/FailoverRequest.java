@@ -1,5 +1,7 @@
 package dev.haven.workflows.protection;
 
+import dev.haven.workflows.model.HostRef;
+
 /**
  * An operator's request to fail a protected item over. {@code type} is planned, unplanned or test;
  * {@code recoveryPoint} is latest, latest-app-consistent or a recovery point id. The job row
@@ -7,7 +9,9 @@ package dev.haven.workflows.protection;
  * autoCommitSeconds}, when set, commits the failover by itself that long after it succeeded unless
  * the operator commits, cancels or changes the point first (R20); null waits for the operator.
  * {@code staticIp} and {@code publicIp}, when set, are recorded on the VM that runs at the target
- * before it starts (R19).
+ * before it starts (R19). {@code alternateHost}, for a failback from a cloud site only (R21), is
+ * the host where a new VM is built instead of bringing the original VM level again; null for the
+ * original.
  */
 public record FailoverRequest(
     String jobId,
@@ -15,7 +19,19 @@ public record FailoverRequest(
     String recoveryPoint,
     Integer autoCommitSeconds,
     String staticIp,
-    String publicIp) {
+    String publicIp,
+    HostRef alternateHost) {
+
+  /** A failover towards the item's other site, with optional commit timer and addresses. */
+  public FailoverRequest(
+      String jobId,
+      String type,
+      String recoveryPoint,
+      Integer autoCommitSeconds,
+      String staticIp,
+      String publicIp) {
+    this(jobId, type, recoveryPoint, autoCommitSeconds, staticIp, publicIp, null);
+  }
 
   /** A failover that waits for the operator's commit. */
   public FailoverRequest(String jobId, String type, String recoveryPoint) {

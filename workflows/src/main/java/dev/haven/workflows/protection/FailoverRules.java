@@ -45,6 +45,21 @@ final class FailoverRules {
               + s.testVmId
               + "); clean it up before another failover");
     }
+    if (CloudFailback.inCloud(s)) {
+      // R21: from a cloud site the only way is a planned failover home, the failback.
+      if (!PLANNED.equals(type)) {
+        throw new IllegalStateException(
+            "the item is failed over to a cloud site; only a planned failover (the failback) is"
+                + " allowed now, not "
+                + type);
+      }
+      return;
+    }
+    if (request.alternateHost() != null) {
+      throw new IllegalArgumentException(
+          "alternateHostId is for a failback from a cloud site; this item is in state "
+              + s.state.apiName());
+    }
     if (UNPLANNED.equals(type) && !UNPLANNED_FROM.contains(s.state)) {
       throw new IllegalStateException(
           "unplanned failover is not allowed while the item is in state "

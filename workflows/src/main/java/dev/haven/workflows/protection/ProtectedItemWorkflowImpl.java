@@ -56,7 +56,8 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
             new CommitSteps(state, activities, recorder, replication, unplannedFailover),
             testFailover,
             new LifecycleSteps(state, activities, recorder, replication),
-            resync);
+            resync,
+            new CloudFailback(state, activities, recorder));
     this.recoveryPolicy = new RecoveryPolicySync(state, activities, resync);
     this.reverse = new ReverseSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;

@@ -15,6 +15,7 @@ final class QueuedOperations {
   private final TestFailoverSteps testFailover;
   private final LifecycleSteps lifecycle;
   private final ResyncSteps resync;
+  private final CloudFailback cloudFailback;
 
   QueuedOperations(
       ProtectionState state,
@@ -23,7 +24,8 @@ final class QueuedOperations {
       CommitSteps commitSteps,
       TestFailoverSteps testFailover,
       LifecycleSteps lifecycle,
-      ResyncSteps resync) {
+      ResyncSteps resync,
+      CloudFailback cloudFailback) {
     this.state = state;
     this.plannedFailover = plannedFailover;
     this.unplannedFailover = unplannedFailover;
@@ -31,6 +33,7 @@ final class QueuedOperations {
     this.testFailover = testFailover;
     this.lifecycle = lifecycle;
     this.resync = resync;
+    this.cloudFailback = cloudFailback;
   }
 
   /** Runs the queued operation; true when the workflow ends (committed or disabled). */
@@ -58,7 +61,12 @@ final class QueuedOperations {
       }
       // Histories from before R20's decisions end the workflow with the failover.
       int version = Workflow.getVersion(CommitSteps.WAIT_FOR_OPERATOR, Workflow.DEFAULT_VERSION, 1);
-      return version == Workflow.DEFAULT_VERSION || commitSteps.awaitDecision(request);
+      boolean committed = version == Workflow.DEFAULT_VERSION || commitSteps.awaitDecision(request);
+      if (committed && cloudFailback.applies()) {
+        // R21: the workload runs in the cloud now; the run waits there for the failback.
+        cloudFailback.stayInCloud();
+      }
+      return committed;
     }
     LifecycleRequest request = state.pendingLifecycle;
     String kind = state.pendingLifecycleKind;
