@@ -8,6 +8,7 @@ import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.store.RecoveryPoint;
 import dev.haven.store.RecoveryPointDao;
+import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -41,6 +42,11 @@ class FailoverApiTest {
 
   /** A new protected item whose store state is {@code state}, its workflow running. */
   private static String item(String name, String state) throws Exception {
+    return item(name, state, null);
+  }
+
+  /** As {@link #item(String, String)}, active at {@code activeSiteId} (null: where it started). */
+  private static String item(String name, String state, String activeSiteId) throws Exception {
     String vm = TestInventory.newVm(H.http(), inv.primaryHostId(), name);
     Http.Reply reply =
         H.http()
@@ -63,7 +69,7 @@ class FailoverApiTest {
             null,
             0L,
             null,
-            item.activeSiteId(),
+            activeSiteId == null ? item.activeSiteId() : activeSiteId,
             item.workflowId(),
             item.createdAt(),
             item.updatedAt()));
@@ -160,5 +166,94 @@ class FailoverApiTest {
 
     assertThat(reply.status()).isEqualTo(404);
     assertThat(reply.text("message")).isEqualTo("protected item 'item-none' does not exist");
+  }
+
+  // --- R21: failback from a cloud site ---
+
+  private static String cloudSiteId;
+  private static String cloudHostId;
+
+  /** A cloud site with one host, made once. */
+  private static synchronized String cloudSite() {
+    if (cloudSiteId == null) {
+      cloudSiteId =
+          TestInventory.created(
+              H.http(),
+              "/sites",
+              Map.of("name", "fo-cloud", "kind", "cloud", "storage", "file:///tmp/fo-cloud"));
+      cloudHostId =
+          TestInventory.created(
+              H.http(),
+              "/hosts",
+              Map.of("siteId", cloudSiteId, "name", "c1", "agentAddress", SECONDARY.address()));
+    }
+    return cloudSiteId;
+  }
+
+  @Test
+  void R21_failbackFromTheCloudGoesToTheWorkflowWithTheAlternateHost() throws Exception {
+    String itemId = item("r21-alt", "committed", cloudSite());
+    FakeProtectedItemWorkflow.STATES.put(itemId, ItemState.PROTECTED);
+
+    Http.Reply reply =
+        failover(
+            itemId, Http.json(Map.of("type", "planned", "alternateHostId", inv.primaryHostId())));
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId))
+        .containsExactly(
+            new FailoverRequest(
+                reply.text("jobId"),
+                "planned",
+                "latest",
+                null,
+                null,
+                null,
+                new HostRef(inv.primaryHostId(), inv.primarySiteId(), PRIMARY.address())));
+  }
+
+  @Test
+  void R21_failbackToTheOriginalNamesNoHost() throws Exception {
+    String itemId = item("r21-orig", "committed", cloudSite());
+    FakeProtectedItemWorkflow.STATES.put(itemId, ItemState.PROTECTED);
+
+    Http.Reply reply = failover(itemId, "{\"type\":\"planned\"}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS.get(itemId))
+        .containsExactly(new FailoverRequest(reply.text("jobId"), "planned", "latest"));
+  }
+
+  @Test
+  void R21_fromTheCloudOnlyAPlannedFailoverToAnOnpremHostIsAcceptedAndNothingIsStored()
+      throws Exception {
+    String inCloud = item("r21-bad", "committed", cloudSite());
+    String onPrem = item("r21-onprem", "protected");
+    long before = jobs();
+
+    Http.Reply unplanned = failover(inCloud, "{\"type\":\"unplanned\"}");
+    assertThat(unplanned.status()).isEqualTo(409);
+    assertThat(unplanned.text("message"))
+        .isEqualTo(
+            "the item is failed over to a cloud site; only a planned failover (the failback) is"
+                + " allowed now, not unplanned");
+    Http.Reply unknown =
+        failover(inCloud, "{\"type\":\"planned\",\"alternateHostId\":\"host-nope\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.text("field")).isEqualTo("alternateHostId");
+    assertThat(unknown.text("message")).contains("'host-nope'");
+    Http.Reply toCloud =
+        failover(inCloud, Http.json(Map.of("type", "planned", "alternateHostId", cloudHostId)));
+    assertThat(toCloud.status()).isEqualTo(400);
+    assertThat(toCloud.text("message")).contains("on-premises site");
+    Http.Reply notInCloud =
+        failover(
+            onPrem, Http.json(Map.of("type", "planned", "alternateHostId", inv.primaryHostId())));
+    assertThat(notInCloud.status()).isEqualTo(409);
+    assertThat(notInCloud.text("message"))
+        .startsWith("alternateHostId is for a failback from a cloud site");
+
+    assertThat(jobs()).isEqualTo(before);
+    assertThat(FakeProtectedItemWorkflow.FAILOVERS).doesNotContainKeys(inCloud, onPrem);
   }
 }

@@ -8,6 +8,7 @@ import dev.haven.store.JobDao;
 import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.store.RecoveryPointDao;
+import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
@@ -104,15 +105,21 @@ public final class FailoverService {
   public ItemJson.Accepted failover(String itemId, ItemJson.Failover body) {
     // A test failover, like a planned one, starts from a protected item.
     boolean planned = !body.type().equals("unplanned");
-    if (body.alternateHostId() != null) {
-      throw ApiException.badRequest(
-          "alternateHostId", "failover to an alternate host is not available yet");
-    }
     ProtectedItem item =
         jdbi.withExtension(ProtectedItemDao.class, d -> d.find(itemId))
             .orElseThrow(() -> ApiException.notFound("protected item", itemId, null));
+    // R21: committed in the cloud, the item's one way is a planned failover home.
+    boolean inCloud = FailbackChecks.inCloud(jdbi, item);
+    HostRef alternateHost =
+        FailbackChecks.alternateHost(jdbi, item, inCloud, body.alternateHostId());
+    if (inCloud && !body.type().equals("planned")) {
+      throw ApiException.conflict(
+          "the item is failed over to a cloud site; only a planned failover (the failback) is"
+              + " allowed now, not "
+              + body.type());
+    }
     String allowed = ItemState.PROTECTED.apiName();
-    if (planned && !item.state().equals(allowed)) {
+    if (planned && !inCloud && !item.state().equals(allowed)) {
       throw ApiException.conflict(
           "failover is not allowed while the item is in state "
               + item.state()
@@ -152,7 +159,8 @@ public final class FailoverService {
               recoveryPoint,
               body.autoCommitSeconds(),
               body.staticIp(),
-              body.publicIp()));
+              body.publicIp(),
+              alternateHost));
     } catch (ApiException e) {
       jdbi.useExtension(JobDao.class, d -> d.delete(jobId));
       throw e;
