@@ -27,12 +27,22 @@ public final class DemoScenario {
   private String vmId;
   private String nbdUri;
   private String pairingId;
+  private String targetSite = "secondary";
   private String itemId;
 
   public DemoScenario(HavenApiClient api, PrintStream out, long seed) {
     this.api = api;
     this.out = out;
     this.random = new SplittableRandom(seed);
+  }
+
+  /**
+   * Protects towards site {@code siteName} (the standalone stack's {@code secondary}, the default,
+   * or {@code cloud}) instead.
+   */
+  public DemoScenario towards(String siteName) {
+    this.targetSite = siteName;
+    return this;
   }
 
   /**
@@ -90,7 +100,7 @@ public final class DemoScenario {
   /** Uses the primary→secondary pairing with the given copy frequency; answers a primary host. */
   private String usePairing(int copyFrequencySeconds) {
     String primary = siteId("primary");
-    String secondary = siteId("secondary");
+    String secondary = siteId(targetSite);
     JsonNode host = api.get("/sites/" + primary + "/hosts").get(0);
     JsonNode pairing = pairing(primary, secondary);
     pairingId = pairing.get("id").asText();
@@ -100,8 +110,8 @@ public final class DemoScenario {
     policy.put("copyFrequencySeconds", copyFrequencySeconds);
     api.put("/policies/" + policyId, policy);
     out.printf(
-        "pairing %s (primary -> secondary), policy %s: a recovery point every %d s%n",
-        pairingId, policy.get("name").asText(), copyFrequencySeconds);
+        "pairing %s (primary -> %s), policy %s: a recovery point every %d s%n",
+        pairingId, targetSite, policy.get("name").asText(), copyFrequencySeconds);
     return host.get("id").asText();
   }
 
@@ -109,6 +119,15 @@ public final class DemoScenario {
   public void write(int count) throws IOException, InterruptedException {
     QemuIo.writeRandomBlocks(nbdUri, model, random, count);
     out.printf("guest wrote %d blocks of 64 KiB%n", count);
+  }
+
+  /**
+   * The guest wherever it runs now (the VM at {@code nbdUri}, after a failover) writes {@code
+   * count} random 64 KiB blocks; the model follows.
+   */
+  public void writeTo(String nbdUri, int count) throws IOException, InterruptedException {
+    QemuIo.writeRandomBlocks(nbdUri, model, random, count);
+    out.printf("guest wrote %d blocks of 64 KiB through %s%n", count, nbdUri);
   }
 
   /** Enables protection and returns the job id. */
