@@ -132,7 +132,8 @@ public final class AgentServer implements AutoCloseable {
             .addService(new PeerServiceImpl(target))
             .addService(
                 new dev.haven.agent.service.CloudServiceImpl(
-                    new dev.haven.agent.cloud.CloudHost(driver, cloudStores), () -> nbdAddress))
+                    new dev.haven.agent.cloud.CloudHost(driver, cloudStores, config.dataDir()),
+                    () -> nbdAddress))
             .build()
             .start();
     grpcAddress = address(config.grpcHost(), grpc.getPort(), config.hostName());

@@ -26,6 +26,7 @@ import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import io.grpc.StatusRuntimeException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -186,6 +187,61 @@ class CloudSiteTest {
         .hasMessageContaining(victim)
         .hasMessageContaining("authentication failed");
     assertThat(agents.driverB().list()).hasSize(vmsBefore);
+  }
+
+  private static MaterializeRecoveryPointResponse build(String itemId, String requestId) {
+    return cloudHost()
+        .materializeCloudPoint(
+            MaterializeCloudPointRequest.newBuilder()
+                .setItemId(itemId)
+                .setCloudStorage(storage)
+                .setVmName("retried")
+                .setCpus(1)
+                .setMemoryMib(256)
+                .setRequestId(requestId)
+                .build());
+  }
+
+  @Test
+  void R19_aRetriedBuildAnswersTheSameVmAndOneCutShortIsBuiltAgainWithoutAnOrphan()
+      throws Exception {
+    Vm vm = Replicas.createVm(agents, "once", 8 * MIB);
+    String diskId = vm.getDisks(0).getId();
+    Resyncs.fillRandom(agents.driverA().device(vm.getId(), diskId), 19);
+    agents.agentA().startReplication(toCloud("item-c7", vm));
+    copy("item-c7", diskId);
+    cycle("item-c7");
+    String atPoint = Replicas.hashA(agents, vm.getId(), diskId);
+    int vmsBefore = agents.driverB().list().size();
+
+    // The answer was lost and the activity tries again: the same VM, no second one.
+    MaterializeRecoveryPointResponse first = build("item-c7", "run-1/7");
+    MaterializeRecoveryPointResponse again = build("item-c7", "run-1/7");
+    assertThat(again.getVm().getId()).isEqualTo(first.getVm().getId());
+    assertThat(again.getDiskSha256List()).containsExactly(atPoint);
+    assertThat(again.getPoint().getSeq()).isEqualTo(first.getPoint().getSeq());
+    assertThat(agents.driverB().list()).hasSize(vmsBefore + 1);
+
+    // The agent died mid-build (the ledger says building): the half-made VM goes, a new one comes.
+    Path ledger = null;
+    try (var files = Files.list(agents.dataB().resolve("cloud-requests"))) {
+      for (Path f : files.toList()) {
+        if (Files.readString(f).contains(first.getVm().getId())) {
+          ledger = f;
+        }
+      }
+    }
+    assertThat(ledger).isNotNull();
+    String building =
+        Files.readString(ledger).replaceAll("\"built\"\\s*:\\s*true", "\"built\":false");
+    assertThat(building).contains("\"built\":false");
+    Files.writeString(ledger, building);
+    MaterializeRecoveryPointResponse rebuilt = build("item-c7", "run-1/7");
+    assertThat(rebuilt.getVm().getId()).isNotEqualTo(first.getVm().getId());
+    assertThat(rebuilt.getDiskSha256List()).containsExactly(atPoint);
+    assertThat(agents.driverB().find(first.getVm().getId())).isEmpty();
+    assertThat(agents.driverB().list()).hasSize(vmsBefore + 1);
+    agents.driverB().delete(rebuilt.getVm().getId());
   }
 
   @Test

@@ -92,6 +92,9 @@ final class CloudReplicationCalls {
             .setCpus(1)
             .setMemoryMib(512)
             .addAllNetworks(in.networks() == null ? List.of() : in.networks())
+            // Every attempt of this activity carries the same id, so that a retry after a lost
+            // answer gets the VM the first attempt built instead of a second one.
+            .setRequestId(ctx.getInfo().getRunId() + "/" + ctx.getInfo().getActivityId())
             .build();
     java.util.concurrent.CompletableFuture<MaterializeRecoveryPointResponse> call =
         java.util.concurrent.CompletableFuture.supplyAsync(

@@ -30,10 +30,13 @@ import java.util.List;
 public final class CloudHost {
   private final FileVmDriver driver;
   private final CloudStores stores;
+  private final MaterializeRequests requests;
 
-  public CloudHost(FileVmDriver driver, CloudStores stores) {
+  /** {@code dataDir}: the agent's folder, which keeps the ledger of builds per request. */
+  public CloudHost(FileVmDriver driver, CloudStores stores, Path dataDir) {
     this.driver = driver;
     this.stores = stores;
+    this.requests = new MaterializeRequests(dataDir.resolve("cloud-requests"));
   }
 
   /** The item's points in the store, oldest first. */
@@ -51,8 +54,48 @@ public final class CloudHost {
 
   /**
    * Builds a new VM at {@code pointId} ("rp-N", empty for the newest, or latest-app-consistent).
+   * The same non-empty {@code requestId} again answers the VM built for it the first time (at the
+   * same point), or, if that build never finished, deletes what it left and builds anew.
    */
   public Built materialize(
+      String requestId,
+      String location,
+      String itemId,
+      String pointId,
+      String name,
+      int cpus,
+      int memoryMiB,
+      List<String> networks,
+      String publicIp)
+      throws IOException {
+    if (requestId == null || requestId.isBlank()) {
+      return build(null, location, itemId, pointId, name, cpus, memoryMiB, networks, publicIp);
+    }
+    var lock = requests.lock(requestId);
+    try {
+      var earlier = requests.find(requestId);
+      if (earlier.isPresent()) {
+        var vm = driver.find(earlier.get().vmId());
+        if (vm.isPresent() && earlier.get().built()) {
+          CloudReplica replica = stores.replica(location, itemId);
+          List<String> hashes = new ArrayList<>();
+          for (VmDisk disk : vm.get().disks()) {
+            hashes.add(sha256(disk.image()));
+          }
+          return new Built(replica.manifest(earlier.get().pointSeq()), vm.get(), hashes);
+        }
+        if (vm.isPresent()) {
+          driver.delete(vm.get().id());
+        }
+      }
+      return build(requestId, location, itemId, pointId, name, cpus, memoryMiB, networks, publicIp);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Built build(
+      String requestId,
       String location,
       String itemId,
       String pointId,
@@ -75,6 +118,9 @@ public final class CloudHost {
                 networks,
                 ""));
     try {
+      if (requestId != null) {
+        requests.record(requestId, new MaterializeRequests.Entry(vm.id(), point.seq(), false));
+      }
       Materializer materializer =
           new Materializer(replica, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
       List<String> hashes = new ArrayList<>();
@@ -85,6 +131,9 @@ public final class CloudHost {
       }
       if (publicIp != null && !publicIp.isBlank()) {
         driver.setAddresses(vm.id(), "", publicIp);
+      }
+      if (requestId != null) {
+        requests.record(requestId, new MaterializeRequests.Entry(vm.id(), point.seq(), true));
       }
       return new Built(point, driver.require(vm.id()), hashes);
     } catch (IOException | RuntimeException e) {

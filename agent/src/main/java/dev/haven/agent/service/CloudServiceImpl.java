@@ -44,6 +44,7 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
         () -> {
           CloudHost.Built built =
               host.materialize(
+                  request.getRequestId(),
                   request.getCloudStorage(),
                   request.getItemId(),
                   request.getPointId(),

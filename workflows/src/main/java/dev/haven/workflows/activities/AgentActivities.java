@@ -288,8 +288,9 @@ public interface AgentActivities {
 
   /**
    * Failover to a cloud site: the cloud host builds a new powered-off VM at the point ("" for the
-   * newest) from the store's objects, on {@code networks}. Heartbeats while it works. A retry after
-   * a lost answer may build a second VM, which the failover's compensation does not know of.
+   * newest) from the store's objects, on {@code networks}. Heartbeats while it works. Idempotent:
+   * every attempt carries the same request id, so a retry after a lost answer gets the VM the first
+   * attempt built, and one after a build cut short gets a new VM in place of the half-made one.
    */
   default MaterializedPoint materializeCloudPoint(CloudMaterializeInput input) {
     throw new UnsupportedOperationException("this worker cannot fail over to a cloud site");
