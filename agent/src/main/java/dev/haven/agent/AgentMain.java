@@ -19,8 +19,9 @@ import java.util.concurrent.CountDownLatch;
  * </pre>
  *
  * {@code hypervisor} is {@code file} (the default) or {@code qemu}; {@code qemuAccel} ({@code
- * auto}, {@code kvm}, {@code tcg}) picks QEMU's accelerator. {@code --hypervisor NAME} after the
- * config file overrides the file's choice.
+ * auto}, {@code kvm}, {@code tcg}) picks QEMU's accelerator; {@code vaultKeyring} names the vault
+ * keyring file for cloud sites. {@code --hypervisor NAME} after the config file overrides the
+ * file's choice.
  *
  * <p>Once both servers listen it prints one line, {@code agent ready grpc=HOST:PORT nbd=HOST:PORT},
  * on standard output. SIGTERM closes the agent cleanly (every disk and log flushed).
@@ -37,7 +38,8 @@ public final class AgentMain {
       String nbd,
       Tls tls,
       String hypervisor,
-      String qemuAccel) {
+      String qemuAccel,
+      String vaultKeyring) {
     AgentConfig toAgentConfig() {
       String[] grpcAddress = split(grpc, "grpc");
       String[] nbdAddress = split(nbd, "nbd");
@@ -51,7 +53,8 @@ public final class AgentMain {
           Integer.parseInt(nbdAddress[1]),
           new TlsFiles(Path.of(tls.caCert()), Path.of(tls.cert()), Path.of(tls.key())),
           hypervisor,
-          qemuAccel);
+          qemuAccel,
+          vaultKeyring == null || vaultKeyring.isBlank() ? null : Path.of(vaultKeyring));
     }
 
     private static String[] split(String hostPort, String field) {

@@ -108,7 +108,7 @@ public final class AgentServer implements AutoCloseable {
     }
     source = new SourceReplication(driver, store, channels);
     // A cloud site (issue 8): this agent writes objects as a source and rebuilds VMs as a host.
-    cloudStores = new dev.haven.agent.cloud.CloudStores(config.dataDir());
+    cloudStores = new dev.haven.agent.cloud.CloudStores(config.keyringFile());
     source.attachCloud(new dev.haven.agent.cloud.CloudSource(config.dataDir(), cloudStores));
     target = new TargetReplication(driver, store);
     AgentServiceImpl agentService =

@@ -4,6 +4,7 @@ import dev.haven.dist.commands.AgentCommand;
 import dev.haven.dist.commands.ApiCommand;
 import dev.haven.dist.commands.CertsCommand;
 import dev.haven.dist.commands.DemoCommand;
+import dev.haven.dist.commands.KeysCommand;
 import dev.haven.dist.commands.PlansCommand;
 import dev.haven.dist.commands.StandaloneCommand;
 import dev.haven.dist.commands.TemporalCommand;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       PlansCommand.class,
       VmsCommand.class,
-      CertsCommand.class
+      CertsCommand.class,
+      KeysCommand.class
     })
 public final class HavenCli implements Runnable {
 

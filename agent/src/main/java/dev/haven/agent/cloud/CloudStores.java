@@ -1,50 +1,35 @@
 package dev.haven.agent.cloud;
 
-import dev.haven.agent.PreconditionException;
 import dev.haven.cloud.crypto.VaultKeyring;
 import dev.haven.cloud.replica.CloudReplica;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * This agent's access to cloud sites: object stores opened once per location, and the vault keyring
- * the agent is configured with. The keyring is the file the {@code haven.vault.keyring} system
- * property or the {@code HAVEN_VAULT_KEYRING} environment variable names, else {@code
- * <dataDir>/vault.keyring}. A backend's credentials come from the agent's own environment, never
- * from a request.
+ * the agent is configured with ({@code AgentConfig.keyringFile()}), read again only when the file
+ * changes. A backend's credentials come from the agent's own environment, never from a request.
  */
 public final class CloudStores implements AutoCloseable {
-  private final Path dataDir;
+  private final KeyringFile keyring;
   private final Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
 
-  public CloudStores(Path dataDir) {
-    this.dataDir = dataDir;
+  public CloudStores(Path keyringFile) {
+    this.keyring = new KeyringFile(keyringFile);
   }
 
   /** Where this agent's keyring is. */
   public Path keyringFile() {
-    String configured =
-        System.getProperty("haven.vault.keyring", System.getenv("HAVEN_VAULT_KEYRING"));
-    return configured != null && !configured.isBlank()
-        ? Path.of(configured)
-        : dataDir.resolve("vault.keyring");
+    return keyring.path();
   }
 
-  /** The vault keyring; a clear error when this agent has none. */
+  /** The vault keyring as its file now holds it; a clear error when this agent has none. */
   public VaultKeyring keyring() throws IOException {
-    Path file = keyringFile();
-    if (!Files.exists(file)) {
-      throw new PreconditionException(
-          "this agent has no vault keyring at "
-              + file
-              + " (set haven.vault.keyring or HAVEN_VAULT_KEYRING): it cannot use a cloud site");
-    }
-    return VaultKeyring.load(file);
+    return keyring.keyring();
   }
 
   public ObjectStore store(String location) throws IOException {

@@ -1,18 +1,22 @@
 package dev.haven.cloud.crypto;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -28,6 +32,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class VaultKeyring {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern NUMBERED = Pattern.compile("k([0-9]+)");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Map<String, SecretKey> keys;
@@ -88,7 +93,11 @@ public final class VaultKeyring {
     return new VaultKeyring(keys, current);
   }
 
-  /** Writes the keyring to {@code file} atomically, owner-readable only where possible. */
+  /**
+   * Writes the keyring to {@code file} atomically, owner-readable only where possible: a temporary
+   * file in the same folder is written and forced to disk, then renamed over {@code file}, so a
+   * crash leaves the old keyring or the new one, never a part of either.
+   */
   public void save(Path file) throws IOException {
     StringBuilder text =
         new StringBuilder(
@@ -108,14 +117,34 @@ public final class VaultKeyring {
       if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
       }
-      Files.writeString(temp, text, StandardCharsets.UTF_8);
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+        channel.force(true);
+      }
       try {
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
       }
+      forceFolder(dir);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Forces the folder's entry for the renamed file to disk where the platform allows it; a crash
+   * right after a rotation must not bring back a keyring without the key that wraps data keys.
+   */
+  private static void forceFolder(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Some platforms cannot open a folder as a channel; the rename is then as durable as they
+      // make it.
     }
   }
 
@@ -124,7 +153,15 @@ public final class VaultKeyring {
    * wrapped by them can still be read until they are rewrapped.
    */
   public VaultKeyring withNewCurrentKey() {
+    // The new id is past every id held, so that a retired id is never given to another key: a
+    // data key wrapped by a retired key then fails as "no such key", not as a bad tag.
     int n = keys.size() + 1;
+    for (String id : keys.keySet()) {
+      Matcher numbered = NUMBERED.matcher(id);
+      if (numbered.matches() && numbered.group(1).length() < 9) {
+        n = Math.max(n, Integer.parseInt(numbered.group(1)) + 1);
+      }
+    }
     while (keys.containsKey("k" + n)) {
       n++;
     }
@@ -141,6 +178,11 @@ public final class VaultKeyring {
     Map<String, SecretKey> fewer = new LinkedHashMap<>(keys);
     fewer.remove(id);
     return new VaultKeyring(fewer, currentId);
+  }
+
+  /** The ids of the keys held, oldest first. Never the key material. */
+  public List<String> ids() {
+    return List.copyOf(keys.keySet());
   }
 
   public String currentId() {

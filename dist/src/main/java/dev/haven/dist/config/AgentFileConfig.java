@@ -5,8 +5,10 @@ import java.nio.file.Path;
 
 /**
  * An agent's config file ({@code agent.yml}): host and site names, data folder, the {@code
- * host:port} its gRPC and NBD servers listen on, its TLS identity, and its hypervisor ({@code
- * file}, the default, or {@code qemu}).
+ * host:port} its gRPC and NBD servers listen on, its TLS identity, its hypervisor ({@code file},
+ * the default, or {@code qemu}), and the vault keyring file it seals cloud objects with ({@code
+ * vaultKeyring}; optional, see {@link AgentConfig#keyringFile()} for what an agent without one
+ * reads).
  */
 public record AgentFileConfig(
     String hostName,
@@ -15,12 +17,25 @@ public record AgentFileConfig(
     String grpc,
     String nbd,
     TlsFileConfig tls,
-    String hypervisor) {
+    String hypervisor,
+    String vaultKeyring) {
 
   /** With the built-in file driver. */
   public AgentFileConfig(
       String hostName, String site, String dataDir, String grpc, String nbd, TlsFileConfig tls) {
-    this(hostName, site, dataDir, grpc, nbd, tls, null);
+    this(hostName, site, dataDir, grpc, nbd, tls, null, null);
+  }
+
+  /** With no vault keyring configured. */
+  public AgentFileConfig(
+      String hostName,
+      String site,
+      String dataDir,
+      String grpc,
+      String nbd,
+      TlsFileConfig tls,
+      String hypervisor) {
+    this(hostName, site, dataDir, grpc, nbd, tls, hypervisor, null);
   }
 
   public AgentConfig toAgentConfig() {
@@ -42,7 +57,8 @@ public record AgentFileConfig(
         nbdAddress.port(),
         tls.toFiles(),
         hypervisor,
-        null);
+        null,
+        vaultKeyring == null || vaultKeyring.isBlank() ? null : Path.of(vaultKeyring));
   }
 
   private static void require(String value, String field) {

@@ -83,16 +83,22 @@ public final class StandaloneStack implements AutoCloseable {
         temporal.kind(),
         temporal.uiUrl().map(u -> ", web UI " + u).orElse(", no web UI"));
 
-    // Issue 8: the vault keyring every agent seals cloud objects with, made on first start. The
-    // agents of this JVM are given it; an agent run on its own reads HAVEN_VAULT_KEYRING.
+    // Issue 8: the vault keyring every agent seals cloud objects with, made on first start. Each
+    // agent's config names it, so `haven keys rotate --keyring <data>/vault.keyring` reaches them.
     Path keyring = layout.root().resolve("vault.keyring");
     dev.haven.cloud.crypto.VaultKeyring.loadOrCreate(keyring);
-    System.setProperty("haven.vault.keyring", keyring.toString());
     for (int i = 0; i < SITES.size(); i++) {
       String site = SITES.get(i);
       AgentServer agent =
           startAgent(
-              layout, ca, site, bind, ports.agentGrpc(i), ports.nbd(i), options.hypervisor());
+              layout,
+              ca,
+              site,
+              bind,
+              ports.agentGrpc(i),
+              ports.nbd(i),
+              options.hypervisor(),
+              keyring);
       started.push(agent);
       agents.put(site, agent);
       out.printf(
@@ -111,13 +117,14 @@ public final class StandaloneStack implements AutoCloseable {
               bind,
               ports.agentGrpc(cloudIndex),
               ports.nbd(cloudIndex),
-              options.hypervisor());
+              options.hypervisor(),
+              keyring);
     } catch (java.io.IOException e) {
       // Custom port bases (tests, benchmarks) may leave the cloud host's fixed ports taken. No
       // source agent records the cloud host's address (sources write to the object store), and
       // the seeder updates the host's address at every start, so free ports are safe here.
       out.printf("Agent      %s: its fixed ports are taken (%s); using free ones%n", CLOUD_SITE, e);
-      cloudAgent = startAgent(layout, ca, CLOUD_SITE, bind, 0, 0, options.hypervisor());
+      cloudAgent = startAgent(layout, ca, CLOUD_SITE, bind, 0, 0, options.hypervisor(), keyring);
     }
     started.push(cloudAgent);
     agents.put(CLOUD_SITE, cloudAgent);
@@ -192,7 +199,8 @@ public final class StandaloneStack implements AutoCloseable {
       String bind,
       int grpcPort,
       int nbdPort,
-      String hypervisor)
+      String hypervisor,
+      Path keyring)
       throws Exception {
     Path dir = layout.agentDir(site);
     String hostName = site + "-host";
@@ -205,7 +213,8 @@ public final class StandaloneStack implements AutoCloseable {
             bind + ":" + grpcPort,
             bind + ":" + nbdPort,
             TlsFileConfig.of(tls),
-            hypervisor);
+            hypervisor,
+            keyring.toString());
     // The same file runs this agent alone: haven agent --config <dir>/agent.yml
     ConfigFiles.write(dir.resolve("agent.yml"), file);
     AgentConfig config = file.toAgentConfig();

@@ -64,10 +64,18 @@ final class RealAgentsRig implements AutoCloseable {
 
   /** The rig with both agents on {@code hypervisor} ({@code file} or {@code qemu}). */
   RealAgentsRig(Path root, String hypervisor) throws IOException {
+    this(root, hypervisor, null);
+  }
+
+  /**
+   * The rig with both agents configured with the vault keyring file {@code keyring}; {@code null}
+   * leaves them to the fallbacks of {@link AgentConfig#keyringFile()}.
+   */
+  RealAgentsRig(Path root, String hypervisor, Path keyring) throws IOException {
     this.root = root;
     this.ca = CertificateAuthority.loadOrCreate(root.resolve("ca"));
-    this.configA = config("a", "primary").withHypervisor(hypervisor);
-    this.configB = config("b", "secondary").withHypervisor(hypervisor);
+    this.configA = config("a", "primary").withHypervisor(hypervisor).withVaultKeyring(keyring);
+    this.configB = config("b", "secondary").withHypervisor(hypervisor).withVaultKeyring(keyring);
     TlsFiles workerTls = ca.issue(root.resolve("worker"), "worker", List.of());
     this.channels = new AgentChannels(workerTls.channelCredentials());
     this.a = AgentServer.start(configA);

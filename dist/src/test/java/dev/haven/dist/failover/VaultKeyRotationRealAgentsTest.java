@@ -1,0 +1,144 @@
+package dev.haven.dist.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.cloud.crypto.DataKeys;
+import dev.haven.cloud.crypto.VaultKeyring;
+import dev.haven.cloud.store.ObjectStore;
+import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.client.GuestDiskModel;
+import dev.haven.dist.commands.KeysCommand;
+import dev.haven.protocol.CloudServiceGrpc;
+import dev.haven.protocol.MaterializeCloudPointRequest;
+import dev.haven.protocol.Vm;
+import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code haven keys rotate} against a cloud site that real agents (mutual TLS) are replicating to:
+ * the command runs in this JVM while the agents keep running, and must change only the data key
+ * objects, after which the same agents, without a restart, keep uploading points and build every
+ * point with the SHA-256 the guest's disk had.
+ */
+class VaultKeyRotationRealAgentsTest {
+  private static final int DISK = 16 << 20;
+  private static final String ITEM = "item-rot";
+
+  @TempDir Path tmp;
+
+  @Test
+  void R6_vaultKeyRotationRewrapsWithoutResendingDataAndRunningAgentsUseTheNewKey()
+      throws Exception {
+    Path keyring = tmp.resolve("vault.keyring");
+    VaultKeyring.loadOrCreate(keyring);
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"), "file", keyring)) {
+      rig.store.siteStorage.put(rig.target().siteId(), storage);
+      Vm vm = rig.runningVm("web", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      SplittableRandom random = new SplittableRandom(6);
+      RealAgentsRig.write(vm, guest, random, 40);
+      ProtectedItemWorkflow wf = rig.protect(ITEM, vm.getId());
+      rig.await(wf, ItemState.PROTECTED);
+      Map<Long, String> guestAt = new HashMap<>();
+      RealAgentsRig.write(vm, guest, random, 10);
+      guestAt.put(rig.cycle(wf), guest.sha256());
+
+      Map<String, String> before = objectHashes(storage);
+      String out = keys(0, "rotate", "--keyring", keyring.toString(), "--store", storage);
+      assertThat(out).contains("rotated 1 data keys in " + storage + " to key k2");
+      Map<String, String> after = objectHashes(storage);
+      // Nothing re-sent: the same objects, and only the data key's bytes differ.
+      assertThat(after.keySet()).isEqualTo(before.keySet());
+      assertThat(changed(before, after)).containsExactly("items/" + ITEM + "/data-key");
+      assertThat(wrappingKey(storage)).isEqualTo("k2");
+      assertThat(VaultKeyring.load(keyring).ids()).containsExactly("k1", "k2");
+
+      // The running source agent uploads the next point with the rewrapped data key, which only
+      // the rotated keyring unwraps: it has read the new file without a restart.
+      RealAgentsRig.write(vm, guest, random, 10);
+      guestAt.put(rig.cycle(wf), guest.sha256());
+
+      out = keys(0, "rotate", "--keyring", keyring.toString(), "--store", storage, "--retire-old");
+      assertThat(out)
+          .contains("rotated 1 data keys in " + storage + " to key k3")
+          .contains("retired key k1")
+          .contains("retired key k2");
+      assertThat(VaultKeyring.load(keyring).ids()).containsExactly("k3");
+      assertThat(wrappingKey(storage)).isEqualTo("k3");
+      RealAgentsRig.write(vm, guest, random, 10);
+      guestAt.put(rig.cycle(wf), guest.sha256());
+
+      // The cloud host, also running since before the rotations, builds every point.
+      var cloudHost =
+          CloudServiceGrpc.newBlockingStub(rig.channels.channel(rig.target().agentAddress()))
+              .withDeadlineAfter(60, TimeUnit.SECONDS);
+      for (Map.Entry<Long, String> at : new TreeMap<>(guestAt).entrySet()) {
+        assertThat(
+                cloudHost
+                    .materializeCloudPoint(
+                        MaterializeCloudPointRequest.newBuilder()
+                            .setItemId(ITEM)
+                            .setCloudStorage(storage)
+                            .setPointId("rp-" + at.getKey())
+                            .setVmName("web-cloud-" + at.getKey())
+                            .setCpus(1)
+                            .setMemoryMib(512)
+                            .addNetworks("dr-lan")
+                            .build())
+                    .getDiskSha256List())
+            .as("rp-%d", at.getKey())
+            .containsExactly(at.getValue());
+      }
+    }
+  }
+
+  private static String keys(int expectedCode, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        new CommandLine(new KeysCommand())
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(args);
+    assertThat(code).as("exit code; stderr: %s", err).isEqualTo(expectedCode);
+    return out.toString();
+  }
+
+  private static String wrappingKey(String storage) throws Exception {
+    try (ObjectStore store = ObjectStores.open(storage)) {
+      String key = "items/" + ITEM + "/data-key";
+      return DataKeys.wrappingKeyId(key, store.get(key));
+    }
+  }
+
+  /** Every object in the store and the SHA-256 of its bytes. */
+  static Map<String, String> objectHashes(String storage) throws Exception {
+    Map<String, String> hashes = new TreeMap<>();
+    try (ObjectStore store = ObjectStores.open(storage)) {
+      for (String key : store.list("")) {
+        hashes.put(
+            key,
+            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(store.get(key))));
+      }
+    }
+    return hashes;
+  }
+
+  static java.util.List<String> changed(Map<String, String> before, Map<String, String> after) {
+    return before.keySet().stream().filter(key -> !before.get(key).equals(after.get(key))).toList();
+  }
+}
