@@ -236,16 +236,34 @@ class ImageUploadTest {
     return agents.agentA().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount();
   }
 
+  /**
+   * The agent's upload and import temp files. The agent deletes them while this looks, so a file or
+   * folder that vanishes between listing and visiting is skipped, not an error.
+   */
   private static List<Path> uploadTempFiles() throws IOException {
     List<Path> found = new ArrayList<>();
-    try (var files = Files.walk(agents.dataA())) {
-      files
-          .filter(
-              p ->
-                  p.getFileName().toString().startsWith(".upload-")
-                      || p.getFileName().toString().startsWith(".import-"))
-          .forEach(found::add);
-    }
+    Files.walkFileTree(
+        agents.dataA(),
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(
+              Path p, java.nio.file.attribute.BasicFileAttributes attrs) {
+            String name = p.getFileName().toString();
+            if (name.startsWith(".upload-") || name.startsWith(".import-")) {
+              found.add(p);
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e)
+              throws IOException {
+            if (e instanceof java.nio.file.NoSuchFileException) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+        });
     return found;
   }
 

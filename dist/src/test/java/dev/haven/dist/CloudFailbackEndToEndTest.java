@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 8's round trip as an operator runs it: {@code haven standalone} as a real process, its
  * {@code cloud} site a folder store, driven only through the HTTP API and qemu-io/qemu-img over
- * NBD. A VM is protected to the cloud, fails over there, is committed, writes in the cloud, fails
- * back to its original VM, is committed, and is protected to the cloud again; the disk's SHA-256 is
- * held against what the guest wrote at every step.
+ * NBD. A VM is protected to the cloud, fails over there, is committed, writes in the cloud, lives
+ * through a restart of the stack, fails back to its original VM, is committed, and is protected to
+ * the cloud again; the disk's SHA-256 is held against what the guest wrote at every step.
  */
 class CloudFailbackEndToEndTest {
   private static final Duration WAIT = Duration.ofMinutes(3);
@@ -49,9 +49,14 @@ class CloudFailbackEndToEndTest {
       assertThat(inCloud.get("state").asText()).isEqualTo("committed");
       assertThat(inCloud.get("activeSiteId").asText()).isNotEqualTo(home);
 
-      // The workload writes in the cloud, then fails back to its original VM.
+      // The workload writes in the cloud; the stack restarts meanwhile (the item waits in the
+      // cloud again, its cloud VM runs again); then it fails back to its original VM.
       user.writeTo(nbd(api, cloudVmId), 4);
       String written = user.model().sha256();
+      assertThat(stack.stop()).isIn(0, 143);
+      stack.start(WAIT);
+      assertThat(api.get(item).get("state").asText()).isEqualTo("committed");
+      assertThat(sha256(api, cloudVmId)).isEqualTo(written);
       JsonNode back = user.plannedFailover(WAIT);
       assertThat(back.get("state").asText()).as(back.toString()).isEqualTo("succeeded");
       JsonNode atHome = api.get(item);

@@ -93,12 +93,19 @@ public interface ProtectedItemDao {
   @SqlQuery("SELECT " + COLUMNS + " FROM protected_items ORDER BY created_at, id")
   List<ProtectedItem> list();
 
-  /** Every item whose workflow should be running: the ones not in a final state. */
+  /**
+   * Every item whose workflow should be running: the ones not in a final state, and those committed
+   * in a cloud site, which wait for their failback.
+   */
   @SqlQuery(
       "SELECT "
           + COLUMNS
           + " FROM protected_items"
-          + " WHERE state NOT IN ('disabled', 'failed-over', 'committed') ORDER BY created_at, id")
+          + " WHERE state NOT IN ('disabled', 'failed-over', 'committed')"
+          // R21: committed in a cloud site, the item waits for its failback.
+          + " OR (state = 'committed' AND active_site_id IN"
+          + " (SELECT id FROM sites WHERE kind = 'cloud'))"
+          + " ORDER BY created_at, id")
   List<ProtectedItem> listUnfinished();
 
   @SqlUpdate("DELETE FROM protected_items WHERE id = :id")

@@ -24,6 +24,9 @@ final class CloudFailback {
   /** Version marker: a commit at a cloud site waits for the failback instead of ending the run. */
   static final String WAIT_IN_CLOUD = "cloud-failback";
 
+  /** Version marker: a resumed run of an item committed in the cloud waits there again. */
+  static final String RESUME_IN_CLOUD = "cloud-failback-resume";
+
   static final String DELETE_CLOUD_VM = "delete-cloud-vm";
   static final String POWER_OFF_HOME_VM = "power-off-vm";
   static final String DELETE_ALTERNATE_VM = "delete-alternate-vm";
@@ -51,6 +54,25 @@ final class CloudFailback {
     return s.cloudStorage != null
         && s.state == ItemState.COMMITTED
         && Workflow.getVersion(WAIT_IN_CLOUD, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /**
+   * True when a run resumed after a restart (of the embedded Temporal server) finds the item
+   * committed in a cloud site: it then waits there for the failback as the lost run did. Runs from
+   * before end as committed.
+   */
+  boolean resumesInCloud() {
+    if (s.state != ItemState.COMMITTED
+        || Workflow.getVersion(RESUME_IN_CLOUD, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return false;
+    }
+    s.cloudStorage = CloudReplicationSteps.storageOfTarget(s, a);
+    if (s.cloudStorage == null) {
+      return false;
+    }
+    s.activeSiteId = s.input.target().siteId();
+    return true;
   }
 
   /** True while the item is committed in the cloud and may be failed back. */

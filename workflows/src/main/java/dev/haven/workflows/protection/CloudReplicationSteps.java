@@ -26,6 +26,11 @@ final class CloudReplicationSteps {
 
   /** The target site's object store when it is a cloud site, else null. */
   String storageOfTarget() {
+    return storageOfTarget(s, a);
+  }
+
+  /** As {@link #storageOfTarget()}, for the steps that do not replicate. */
+  static String storageOfTarget(ProtectionState s, ProtectionActivities a) {
     StoreActivities.SiteStorage storage =
         a.store.siteStorage(new StoreActivities.SiteRef(s.input.target().siteId()));
     return storage == null ? null : storage.location();

@@ -30,6 +30,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   private final QueuedOperations operations;
   private final RecoveryPolicySync recoveryPolicy;
   private final ReverseSteps reverse;
+  private final CloudFailback cloudFailback;
   private final int maxCyclesPerRun;
 
   /** Builds the whole state before any handler runs, so that early Queries and Updates see it. */
@@ -48,6 +49,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
         new UnplannedFailoverSaga(state, activities, recorder);
     this.testFailover = new TestFailoverSteps(state, activities, recorder);
     this.resync = new ResyncSteps(state, activities, recorder, replication);
+    this.cloudFailback = new CloudFailback(state, activities, recorder);
     this.operations =
         new QueuedOperations(
             state,
@@ -57,7 +59,7 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
             testFailover,
             new LifecycleSteps(state, activities, recorder, replication),
             resync,
-            new CloudFailback(state, activities, recorder));
+            cloudFailback);
     this.recoveryPolicy = new RecoveryPolicySync(state, activities, resync);
     this.reverse = new ReverseSteps(state, activities, recorder, replication);
     this.maxCyclesPerRun = maxCyclesPerRun;
@@ -65,6 +67,10 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
 
   @Override
   public ProtectionResult run(ProtectionInput input) {
+    if (input.resume() && cloudFailback.resumesInCloud()) {
+      // R21: the workload runs in the cloud; this run waits there for the failback.
+      cloudFailback.stayInCloud();
+    }
     // A reversed input (R25) exists only since reverse replication, so no older history has one.
     boolean replicating =
         input.reverse()
