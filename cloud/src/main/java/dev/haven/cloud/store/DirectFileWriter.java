@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * or a platform without it) makes {@link #write} fail, and the caller falls back to a buffered
  * write.
  */
-final class DirectFileWriter {
+final class DirectFileWriter implements NewFileWriter {
   /**
    * A segment holds a whole sealed 4 MiB chunk (4 MiB plus its header and tag) so that a chunk is
    * one write; larger objects go in several.
@@ -52,11 +52,8 @@ final class DirectFileWriter {
     return new DirectFileWriter((int) Math.max(4096, Math.min(size, 64 << 10)));
   }
 
-  /**
-   * Creates {@code file} (which must not exist) holding {@code data}, and forces it to the device.
-   * When this throws, {@code file} may exist in part and the caller deletes it.
-   */
-  void write(Path file, byte[] data) throws IOException {
+  @Override
+  public void write(Path file, byte[] data) throws IOException {
     ByteBuffer buffer = take();
     try (FileChannel channel =
         FileChannel.open(

@@ -28,18 +28,21 @@ public final class FolderObjectStore implements ObjectStore {
   private static final String TEMP_MARK = "+";
 
   private final Path root;
-  private final DirectFileWriter direct;
+  private final NewFileWriter direct;
   private volatile boolean directWorks;
 
   public FolderObjectStore(Path root) throws IOException {
-    this(root, true);
+    this(root, DirectFileWriter.forFolder(Files.createDirectories(root)));
   }
 
-  /** A store that writes with direct I/O only when {@code tryDirect} (tests cover both ways). */
-  FolderObjectStore(Path root, boolean tryDirect) throws IOException {
+  /**
+   * A store that writes with {@code direct} first, or only buffered when it is null (tests cover
+   * both ways and the fall back).
+   */
+  FolderObjectStore(Path root, NewFileWriter direct) throws IOException {
     this.root = Files.createDirectories(root).toAbsolutePath();
-    this.direct = DirectFileWriter.forFolder(this.root);
-    this.directWorks = tryDirect;
+    this.direct = direct;
+    this.directWorks = direct != null;
   }
 
   @Override
@@ -72,7 +75,9 @@ public final class FolderObjectStore implements ObjectStore {
         return;
       } catch (IOException e) {
         // The file system may refuse direct I/O (or this write failed for another reason, which
-        // the buffered write below reports in turn).
+        // the buffered write below reports in turn). Only when the buffered write succeeds is
+        // direct I/O given up for good, so that an error such as a full disk does not switch it
+        // off.
         Files.deleteIfExists(temp);
         writeBuffered(temp, data);
         directWorks = false;

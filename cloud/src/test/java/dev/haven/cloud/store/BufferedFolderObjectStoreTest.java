@@ -9,6 +9,6 @@ class BufferedFolderObjectStoreTest extends ObjectStoreContract {
 
   @Override
   protected ObjectStore open() throws Exception {
-    return new FolderObjectStore(dir.resolve("cloud"), false);
+    return new FolderObjectStore(dir.resolve("cloud"), null);
   }
 }
