@@ -31,8 +31,11 @@ final class DirectFileWriter implements NewFileWriter {
    */
   private static final int SEGMENT_BYTES = (4 << 20) + (64 << 10);
 
-  /** Idle buffers kept for reuse; more are made while more puts run at once, and dropped after. */
-  private static final int MAX_IDLE = 16;
+  /**
+   * Idle buffers kept for reuse (one per upload thread of a base upload, about 33 MiB); more are
+   * made while more puts run at once, and dropped after.
+   */
+  private static final int MAX_IDLE = 8;
 
   private static final byte[] ZEROS = new byte[64 << 10];
 
