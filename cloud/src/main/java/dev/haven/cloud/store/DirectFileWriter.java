@@ -44,7 +44,8 @@ final class DirectFileWriter implements NewFileWriter {
 
   DirectFileWriter(int blockSize) {
     if (blockSize <= 0 || Integer.bitCount(blockSize) != 1 || blockSize > ZEROS.length) {
-      throw new IllegalArgumentException("block size " + blockSize + " is not a power of two");
+      throw new IllegalArgumentException(
+          "block size " + blockSize + " is not a power of two up to 64 KiB");
     }
     this.blockSize = blockSize;
   }
