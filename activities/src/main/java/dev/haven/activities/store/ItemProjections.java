@@ -86,6 +86,17 @@ final class ItemProjections {
 
   // --- end reverse replication (R25) ---
 
+  Ack forgetRecoveryPoints(String itemId) {
+    return jdbi.inTransaction(
+        h -> {
+          if (h.attach(ProtectedItemDao.class).find(itemId).isEmpty()) {
+            return new Ack(false);
+          }
+          h.attach(RecoveryPointDao.class).deleteOlderThan(itemId, Long.MAX_VALUE);
+          return new Ack(true);
+        });
+  }
+
   private static Ack recordCycle(Handle h, CycleRecord cycle) {
     if (cycle.point() != null) {
       RecoveryPointProjections.recordPoint(h, cycle.point());

@@ -81,6 +81,11 @@ public final class StoreActivitiesImpl implements StoreActivities {
     return items.recordDirection(update);
   }
 
+  @Override
+  public Ack forgetRecoveryPoints(ItemRef item) {
+    return items.forgetRecoveryPoints(item.itemId());
+  }
+
   // --- end reverse replication (R25) ---
 
   @Override

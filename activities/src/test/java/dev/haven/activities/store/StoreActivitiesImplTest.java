@@ -18,6 +18,7 @@ import dev.haven.store.StoreSeeder;
 import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.Ack;
 import dev.haven.workflows.activities.StoreActivities.CycleRecord;
+import dev.haven.workflows.activities.StoreActivities.ItemRef;
 import dev.haven.workflows.activities.StoreActivities.ItemUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStateUpdate;
 import dev.haven.workflows.activities.StoreActivities.JobStepUpdate;
@@ -175,6 +176,25 @@ class StoreActivitiesImplTest {
                     new StoreActivities.DirectionUpdate("no-such", "a", "b", "c", "d", 1L))
                 .written())
         .isFalse();
+  }
+
+  @Test
+  void R20_afterAFreshStartTheOldPointsAreForgottenAndTheNewOnesWithTheSameSeqAreRecorded() {
+    activities.recordRecoveryPoint(new RecoveryPointRecord(item.id(), 1, 50_000L, false));
+    activities.recordRecoveryPoint(new RecoveryPointRecord(item.id(), 2, 60_000L, false));
+
+    assertThat(activities.forgetRecoveryPoints(new ItemRef(item.id())).written()).isTrue();
+    RecoveryPointDao points = jdbi.onDemand(RecoveryPointDao.class);
+    assertThat(points.listNewestFirst(item.id())).isEmpty();
+    // The new numbering starts at 1 again; without the forgetting this point would be dropped.
+    assertThat(
+            activities
+                .recordRecoveryPoint(new RecoveryPointRecord(item.id(), 1, 90_000L, false))
+                .written())
+        .isTrue();
+    assertThat(points.listNewestFirst(item.id()))
+        .containsExactly(new RecoveryPoint(item.id(), 1, "rp-1", 90_000L, false));
+    assertThat(activities.forgetRecoveryPoints(new ItemRef("item-none")).written()).isFalse();
   }
 
   @Test

@@ -60,6 +60,10 @@ class CancelPlannedFailoverRealAgentsTest {
           .as("%s", rig.store.states("job-cancel"))
           .isEqualTo("succeeded");
       rig.await(wf, ItemState.PROTECTED);
+      // Replication restarted afresh: the old points went with the target's record, and the
+      // store forgot them, so that the new ones (numbered from 1 again) are recorded.
+      assertThat(rig.store.steps("job-cancel")).contains("forget-recovery-points:succeeded");
+      assertThat(rig.store.forgotten).containsExactly("item-c");
       assertThat(rig.vmAtB(replica.getId()).getPowerState()).isEqualTo("off");
       assertThat(rig.hashAtB(rig.vmAtB(replica.getId()))).isEqualTo(atFailover);
       Vm source = rig.agentA().getVm(VmRef.newBuilder().setVmId(vm.getId()).build());
@@ -75,8 +79,14 @@ class CancelPlannedFailoverRealAgentsTest {
       // Protection goes on in the original direction.
       Vm running = rig.agentA().getVm(VmRef.newBuilder().setVmId(vm.getId()).build());
       RealAgentsRig.write(running, guest, random, 10);
-      rig.cycle(wf);
+      long applied = rig.cycle(wf);
       assertThat(rig.hashAtB(rig.vmAtB(replica.getId()))).isEqualTo(guest.sha256());
+      List<Long> seqs =
+          rig.store.points.stream()
+              .filter(p -> p.itemId().equals("item-c"))
+              .map(p -> p.seq())
+              .toList();
+      assertThat(seqs).contains(applied).allMatch(seq -> seq <= applied);
     }
   }
 

@@ -11,6 +11,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class MemoryStore implements StoreActivities {
   final List<ItemUpdate> items = new CopyOnWriteArrayList<>();
   final List<RecoveryPointRecord> points = new CopyOnWriteArrayList<>();
+
+  /** Items whose recovery points were forgotten, in order. */
+  final List<String> forgotten = new CopyOnWriteArrayList<>();
+
+  @Override
+  public Ack forgetRecoveryPoints(ItemRef item) {
+    forgotten.add(item.itemId());
+    points.removeIf(p -> p.itemId().equals(item.itemId()));
+    return new Ack(true);
+  }
+
   final List<JobStepUpdate> steps = new CopyOnWriteArrayList<>();
   final List<JobStateUpdate> jobs = new CopyOnWriteArrayList<>();
   final List<DirectionUpdate> directions = new CopyOnWriteArrayList<>();

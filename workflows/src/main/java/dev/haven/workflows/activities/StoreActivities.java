@@ -106,6 +106,16 @@ public interface StoreActivities {
 
   // --- end reverse replication (R25) ---
 
+  /**
+   * Forgets every recovery point listed for the item, because its replication started afresh in the
+   * same direction (the cancel of a planned failover): the target's points went with its old
+   * record, and the new ones number from sequence 1 again, which the store would otherwise take for
+   * the old ones and drop. An unknown item is acknowledged as not recorded.
+   */
+  default Ack forgetRecoveryPoints(ItemRef item) {
+    throw new UnsupportedOperationException("this store cannot forget recovery points");
+  }
+
   // --- drill reports (R27) ---
   /**
    * The report of one test failover, keyed by the job that started it: written when the test VM

@@ -13,6 +13,7 @@ import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
+import dev.haven.workflows.activities.StoreActivities.ItemRef;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
 import io.temporal.failure.ActivityFailure;
@@ -21,6 +22,9 @@ import io.temporal.workflow.Workflow;
 
 /** The operator's cancel after a failover (R20), one of {@link CommitSteps}' decisions. */
 final class CancelFailoverSteps {
+  /** Step and version marker: a cancel that restarts replication forgets the old points. */
+  static final String FORGET_POINTS = "forget-recovery-points";
+
   private final ProtectionState s;
   private final ProtectionActivities a;
   private final JobRecorder rec;
@@ -64,6 +68,7 @@ final class CancelFailoverSteps {
             () -> a.agent.deleteVm(new DeleteVmInput(target.agentAddress(), f.vmId)));
         s.replicaVmId = null;
         rec.step(jobId, RESTORE_REPLICATION, replication::restartCloud);
+        forgetPoints(jobId);
         rec.step(
             jobId,
             POWER_ON_SOURCE,
@@ -75,6 +80,7 @@ final class CancelFailoverSteps {
             POWER_OFF_REPLICA,
             () -> a.agent.setPower(new PowerInput(target.agentAddress(), s.replicaVmId, false)));
         ReplicaPrepared prepared = rec.step(jobId, RESTORE_REPLICATION, replication::reestablish);
+        forgetPoints(jobId);
         rec.step(jobId, RESYNC, () -> replication.resyncDisks(prepared));
         rec.step(
             jobId,
@@ -94,5 +100,20 @@ final class CancelFailoverSteps {
     rec.item(s);
     rec.jobState(jobId, SUCCEEDED, null);
     return true;
+  }
+
+  /**
+   * Replication restarted afresh: the target's points went with its old record and sequences start
+   * at 1 again, so the points the store lists go too, and the new ones count from 0 (else the store
+   * would drop them as duplicates and the item's applied sequence would stand still). Histories
+   * from before keep the old points.
+   */
+  private void forgetPoints(String jobId) {
+    if (Workflow.getVersion(FORGET_POINTS, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    rec.step(jobId, FORGET_POINTS, () -> a.store.forgetRecoveryPoints(new ItemRef(s.itemId())));
+    s.lastAppliedSeq = 0;
   }
 }

@@ -238,6 +238,8 @@ class AfterFailoverTest {
             "power-off-replica:succeeded",
             "restore-replication:running",
             "restore-replication:succeeded",
+            "forget-recovery-points:running",
+            "forget-recovery-points:succeeded",
             "resync-disks:running",
             "resync-disks:succeeded",
             "power-on-source:running",
