@@ -61,9 +61,18 @@ public final class FolderObjectStore implements ObjectStore {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+      // The rename is durable only once its folder is: without this a crash could keep a manifest
+      // (forced, renamed, folder forced) while losing the name of a chunk it lists.
+      forceFolder(target.getParent());
     } catch (IOException e) {
       Files.deleteIfExists(temp);
       throw new IOException("cannot store '" + key + "' in " + describe() + ": " + e, e);
+    }
+  }
+
+  private static void forceFolder(Path folder) throws IOException {
+    try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+      channel.force(true);
     }
   }
 
