@@ -3,7 +3,6 @@ package dev.haven.dist.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.haven.cloud.crypto.VaultKeyring;
 import dev.haven.cloud.layout.CloudKeys;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
@@ -21,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,20 +37,6 @@ class CloudFailbackRealAgentsTest {
   private static final String ITEM = "item-fb";
 
   @TempDir Path tmp;
-
-  @AfterEach
-  void clearKeyring() {
-    System.clearProperty("haven.vault.keyring");
-  }
-
-  private RealAgentsRig cloudRig(String storage) throws Exception {
-    Path keyring = tmp.resolve("vault.keyring");
-    VaultKeyring.loadOrCreate(keyring);
-    System.setProperty("haven.vault.keyring", keyring.toString());
-    RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"));
-    rig.store.siteStorage.put(rig.target().siteId(), storage);
-    return rig;
-  }
 
   /**
    * Protects a running VM to the cloud, fails it over there (planned) and commits. Answers the
@@ -97,7 +81,7 @@ class CloudFailbackRealAgentsTest {
   void R21_failbackToTheOriginalSendsOnlyDifferingBlocksThenReprotectsToTheCloud()
       throws Exception {
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = cloudRig(storage)) {
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("app", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(21);
@@ -170,7 +154,7 @@ class CloudFailbackRealAgentsTest {
   void R21_failbackToAnAlternateLocationCopiesIntoANewVmAndCancelGoesBackToTheCloud()
       throws Exception {
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = cloudRig(storage)) {
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("db", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(23);

@@ -2,14 +2,11 @@ package dev.haven.dist.failover;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.haven.cloud.crypto.VaultKeyring;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
 import dev.haven.dist.client.GuestDiskModel;
 import dev.haven.protocol.CloudItemRef;
 import dev.haven.protocol.CloudServiceGrpc;
-import dev.haven.protocol.MaterializeCloudPointRequest;
-import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.RecoveryPoint;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,20 +36,11 @@ class CloudProtectionRealAgentsTest {
 
   @TempDir Path tmp;
 
-  @AfterEach
-  void clearKeyring() {
-    System.clearProperty("haven.vault.keyring");
-  }
-
   @Test
   void R6_protectionToACloudSiteUploadsObjectsAndEveryPointRebuildsTheGuestsDisk()
       throws Exception {
-    Path keyring = tmp.resolve("vault.keyring");
-    VaultKeyring.loadOrCreate(keyring);
-    System.setProperty("haven.vault.keyring", keyring.toString());
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"))) {
-      rig.store.siteStorage.put(rig.target().siteId(), storage);
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("web", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(8);
@@ -85,18 +72,7 @@ class CloudProtectionRealAgentsTest {
               .toList();
       assertThat(points).containsAll(guestAt.keySet());
       for (Map.Entry<Long, String> at : guestAt.entrySet()) {
-        MaterializeRecoveryPointResponse built =
-            cloudHost.materializeCloudPoint(
-                MaterializeCloudPointRequest.newBuilder()
-                    .setItemId("item-cloud")
-                    .setCloudStorage(storage)
-                    .setPointId("rp-" + at.getKey())
-                    .setVmName("web-cloud-" + at.getKey())
-                    .setCpus(1)
-                    .setMemoryMib(512)
-                    .addNetworks("dr-lan")
-                    .build());
-        assertThat(built.getDiskSha256List())
+        assertThat(rig.buildInCloud(storage, "item-cloud", at.getKey()))
             .as("rp-%d", at.getKey())
             .containsExactly(at.getValue());
       }
@@ -106,20 +82,11 @@ class CloudProtectionRealAgentsTest {
     }
   }
 
-  private RealAgentsRig cloudRig(String storage) throws Exception {
-    Path keyring = tmp.resolve("vault.keyring");
-    VaultKeyring.loadOrCreate(keyring);
-    System.setProperty("haven.vault.keyring", keyring.toString());
-    RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"));
-    rig.store.siteStorage.put(rig.target().siteId(), storage);
-    return rig;
-  }
-
   @Test
   void R17_unplannedFailoverToTheCloudRunsTheChosenPointThenChangesPointAndCommits()
       throws Exception {
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = cloudRig(storage)) {
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("db", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(17);
@@ -165,7 +132,7 @@ class CloudProtectionRealAgentsTest {
   @Test
   void R17_plannedFailoverToTheCloudLosesNoWriteAndChecksTheHashes() throws Exception {
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = cloudRig(storage)) {
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("app", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(19);
@@ -191,7 +158,7 @@ class CloudProtectionRealAgentsTest {
   void R27_testFailoverInTheCloudBuildsThePointOnAnIsolatedNetworkWhileUploadsGoOn()
       throws Exception {
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = cloudRig(storage)) {
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("drill", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(27);

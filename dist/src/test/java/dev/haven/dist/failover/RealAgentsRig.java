@@ -85,6 +85,36 @@ final class RealAgentsRig implements AutoCloseable {
     this.worker = HavenWorker.start(client, new AgentActivitiesImpl(channels), store);
   }
 
+  /**
+   * A rig whose target site is a cloud site with the object store at {@code storage}: both agents
+   * seal with the keyring {@code <tmp>/vault.keyring} (made here), so agent "b" is the cloud host.
+   */
+  static RealAgentsRig cloud(Path tmp, String storage) throws IOException {
+    Path keyring = tmp.resolve("vault.keyring");
+    dev.haven.cloud.crypto.VaultKeyring.loadOrCreate(keyring);
+    RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"), "file", keyring);
+    rig.store.siteStorage.put(rig.target().siteId(), storage);
+    return rig;
+  }
+
+  /** The cloud host builds {@code itemId}'s point {@code seq} into a new VM; its disks' SHA-256. */
+  List<String> buildInCloud(String storage, String itemId, long seq) {
+    return dev.haven.protocol.CloudServiceGrpc.newBlockingStub(
+            channels.channel(target().agentAddress()))
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .materializeCloudPoint(
+            dev.haven.protocol.MaterializeCloudPointRequest.newBuilder()
+                .setItemId(itemId)
+                .setCloudStorage(storage)
+                .setPointId("rp-" + seq)
+                .setVmName(itemId + "-cloud-" + seq)
+                .setCpus(1)
+                .setMemoryMib(512)
+                .addNetworks("dr-lan")
+                .build())
+        .getDiskSha256List();
+  }
+
   private AgentConfig config(String name, String site) throws IOException {
     TlsFiles tls = ca.issue(root.resolve(name).resolve("tls"), "agent-" + name, List.of());
     return new AgentConfig(

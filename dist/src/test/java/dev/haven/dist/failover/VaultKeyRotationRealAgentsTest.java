@@ -8,8 +8,6 @@ import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
 import dev.haven.dist.client.GuestDiskModel;
 import dev.haven.dist.commands.KeysCommand;
-import dev.haven.protocol.CloudServiceGrpc;
-import dev.haven.protocol.MaterializeCloudPointRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
@@ -22,7 +20,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -43,10 +40,8 @@ class VaultKeyRotationRealAgentsTest {
   void R6_vaultKeyRotationRewrapsWithoutResendingDataAndRunningAgentsUseTheNewKey()
       throws Exception {
     Path keyring = tmp.resolve("vault.keyring");
-    VaultKeyring.loadOrCreate(keyring);
     String storage = tmp.resolve("cloud-storage").toUri().toString();
-    try (RealAgentsRig rig = new RealAgentsRig(tmp.resolve("rig"), "file", keyring)) {
-      rig.store.siteStorage.put(rig.target().siteId(), storage);
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
       Vm vm = rig.runningVm("web", DISK);
       GuestDiskModel guest = new GuestDiskModel(DISK);
       SplittableRandom random = new SplittableRandom(6);
@@ -83,23 +78,8 @@ class VaultKeyRotationRealAgentsTest {
       guestAt.put(rig.cycle(wf), guest.sha256());
 
       // The cloud host, also running since before the rotations, builds every point.
-      var cloudHost =
-          CloudServiceGrpc.newBlockingStub(rig.channels.channel(rig.target().agentAddress()))
-              .withDeadlineAfter(60, TimeUnit.SECONDS);
       for (Map.Entry<Long, String> at : new TreeMap<>(guestAt).entrySet()) {
-        assertThat(
-                cloudHost
-                    .materializeCloudPoint(
-                        MaterializeCloudPointRequest.newBuilder()
-                            .setItemId(ITEM)
-                            .setCloudStorage(storage)
-                            .setPointId("rp-" + at.getKey())
-                            .setVmName("web-cloud-" + at.getKey())
-                            .setCpus(1)
-                            .setMemoryMib(512)
-                            .addNetworks("dr-lan")
-                            .build())
-                    .getDiskSha256List())
+        assertThat(rig.buildInCloud(storage, ITEM, at.getKey()))
             .as("rp-%d", at.getKey())
             .containsExactly(at.getValue());
       }
