@@ -62,10 +62,9 @@ final class ChangePointSteps {
           () -> a.agent.setPower(new PowerInput(target.agentAddress(), previous, false)));
       point = unplanned.startAt(jobId, r.recoveryPoint(), f.request, saga);
     } catch (ActivityFailure | ApplicationFailure e) {
-      try {
-        saga.compensate();
-      } catch (Saga.CompensationException | ActivityFailure c) {
-        log.warn("item {}: undoing the change of point failed too: {}", s.itemId(), c);
+      String undo = Failures.compensate(saga);
+      if (undo != null) {
+        log.warn("item {}: undoing the change of point failed too: {}", s.itemId(), undo);
       }
       AfterFailoverFailure.record(s, rec, jobId, true, CHANGE_POINT, e);
       return false;

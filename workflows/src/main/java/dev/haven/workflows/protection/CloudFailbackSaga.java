@@ -227,27 +227,17 @@ final class CloudFailbackSaga {
   }
 
   private void rollBack(String jobId, String step, String error, Saga saga) {
+    String undo = Failures.compensate(saga);
     String message =
         "failback stopped at step "
             + step
             + ": "
             + error
-            + ". The cloud VM was powered on again and the item stays failed over to the cloud;"
-            + " fix the cause and ask for the failback again.";
-    Health health = Health.WARNING;
-    try {
-      saga.compensate();
-    } catch (Saga.CompensationException | ActivityFailure e) {
-      message =
-          "failback stopped at step "
-              + step
-              + ": "
-              + error
-              + ". Undoing it failed too ("
-              + Failures.describe(e.getCause() == null ? e : e.getCause())
-              + "): check that the cloud VM runs.";
-      health = Health.CRITICAL;
-    }
+            + (undo == null
+                ? ". The cloud VM was powered on again and the item stays failed over to the"
+                    + " cloud; fix the cause and ask for the failback again."
+                : ". Undoing it failed too (" + undo + "): check that the cloud VM runs.");
+    Health health = undo == null ? Health.WARNING : Health.CRITICAL;
     log.warn("item {}: {}", s.itemId(), message);
     s.state = ItemState.COMMITTED;
     s.failed(message, health);

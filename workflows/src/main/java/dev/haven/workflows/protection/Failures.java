@@ -5,6 +5,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Saga;
 
 /**
  * Turns the failures that activities raise into words for an operator and into a recoverable or not
@@ -34,6 +35,19 @@ final class Failures {
       return activity + " failed: " + temporal.getOriginalMessage();
     }
     return activity + " failed: " + (cause == null ? failure : cause).getMessage();
+  }
+
+  /**
+   * Runs {@code saga}'s compensations. Null when every one succeeded; otherwise what failed, in an
+   * operator's words, so that the caller says the undo failed too.
+   */
+  static String compensate(Saga saga) {
+    try {
+      saga.compensate();
+      return null;
+    } catch (Saga.CompensationException | ActivityFailure e) {
+      return describe(e.getCause() == null ? e : e.getCause());
+    }
   }
 
   /** False for non-retryable application failures such as VmNotFound; true otherwise. */

@@ -198,27 +198,19 @@ final class PlannedFailoverSaga {
   }
 
   private void rollBack(String jobId, String step, String error, Saga saga) {
+    String undo = Failures.compensate(saga);
     String message =
         "planned failover stopped at step "
             + step
             + ": "
             + error
-            + ". The source VM was powered on again and protection continues;"
-            + " fix the cause and ask for the failover again.";
-    Health health = Health.WARNING;
-    try {
-      saga.compensate();
-    } catch (Saga.CompensationException | ActivityFailure e) {
-      message =
-          "planned failover stopped at step "
-              + step
-              + ": "
-              + error
-              + ". Undoing it failed too ("
-              + Failures.describe(e.getCause() == null ? e : e.getCause())
-              + "): check that the source VM runs and that replication is active.";
-      health = Health.CRITICAL;
-    }
+            + (undo == null
+                ? ". The source VM was powered on again and protection continues;"
+                    + " fix the cause and ask for the failover again."
+                : ". Undoing it failed too ("
+                    + undo
+                    + "): check that the source VM runs and that replication is active.");
+    Health health = undo == null ? Health.WARNING : Health.CRITICAL;
     log.warn("item {}: {}", s.itemId(), message);
     s.state = ItemState.PROTECTED;
     s.failed(message, health);

@@ -121,10 +121,9 @@ final class TestFailoverSteps {
           POWER_ON_TEST_VM,
           () -> a.agent.setPower(new PowerInput(target.agentAddress(), vm[0].vmId(), true)));
     } catch (ActivityFailure | ApplicationFailure e) {
-      try {
-        saga.compensate();
-      } catch (Saga.CompensationException | ActivityFailure c) {
-        log.warn("item {}: deleting the half-built test VM failed: {}", s.itemId(), c);
+      String undo = Failures.compensate(saga);
+      if (undo != null) {
+        log.warn("item {}: deleting the half-built test VM failed: {}", s.itemId(), undo);
       }
       String message =
           "test failover failed: " + Failures.describe(e) + ". Protection goes on as before.";

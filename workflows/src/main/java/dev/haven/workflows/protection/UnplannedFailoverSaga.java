@@ -125,23 +125,17 @@ final class UnplannedFailoverSaga {
   }
 
   private void rollBack(String jobId, ItemState before, String error, Saga saga) {
+    String undo = Failures.compensate(saga);
     String message =
         "unplanned failover failed: "
             + error
-            + ". Nothing runs at the target and the replica with its recovery points is as it"
-            + " was; fix the cause and ask for the failover again.";
-    Health health = Health.WARNING;
-    try {
-      saga.compensate();
-    } catch (Saga.CompensationException | ActivityFailure e) {
-      message =
-          "unplanned failover failed: "
-              + error
-              + ". Deleting the half-built VM failed too ("
-              + Failures.describe(e.getCause() == null ? e : e.getCause())
-              + "): check the target's VMs before asking again.";
-      health = Health.CRITICAL;
-    }
+            + (undo == null
+                ? ". Nothing runs at the target and the replica with its recovery points is as it"
+                    + " was; fix the cause and ask for the failover again."
+                : ". Deleting the half-built VM failed too ("
+                    + undo
+                    + "): check the target's VMs before asking again.");
+    Health health = undo == null ? Health.WARNING : Health.CRITICAL;
     log.warn("item {}: {}", s.itemId(), message);
     s.state = before;
     s.failedOver = null;
