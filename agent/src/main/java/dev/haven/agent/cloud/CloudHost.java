@@ -53,12 +53,11 @@ public final class CloudHost {
   public record Built(PointManifest point, VmRecord vm, List<String> diskSha256) {}
 
   /**
-   * Builds a new VM at {@code pointId} ("rp-N", empty for the newest, or latest-app-consistent).
-   * The same non-empty {@code requestId} again answers the VM built for it the first time (at the
-   * same point), or, if that build never finished, deletes what it left and builds anew.
+   * What to build: the item's point {@code pointId} ("rp-N", empty for the newest, or
+   * latest-app-consistent) from the store at {@code location}, as a VM named {@code name} (empty:
+   * item and point) on {@code networks}, with {@code publicIp} when not empty.
    */
-  public Built materialize(
-      String requestId,
+  public record Build(
       String location,
       String itemId,
       String pointId,
@@ -66,10 +65,16 @@ public final class CloudHost {
       int cpus,
       int memoryMiB,
       List<String> networks,
-      String publicIp)
-      throws IOException {
+      String publicIp) {}
+
+  /**
+   * Builds a new VM as {@code b} says. The same non-empty {@code requestId} again answers the VM
+   * built for it the first time (at the same point), or, if that build never finished, deletes what
+   * it left and builds anew.
+   */
+  public Built materialize(String requestId, Build b) throws IOException {
     if (requestId == null || requestId.isBlank()) {
-      return build(null, location, itemId, pointId, name, cpus, memoryMiB, networks, publicIp);
+      return build(null, b);
     }
     var lock = requests.lock(requestId);
     try {
@@ -77,7 +82,7 @@ public final class CloudHost {
       if (earlier.isPresent()) {
         var vm = driver.find(earlier.get().vmId());
         if (vm.isPresent() && earlier.get().built()) {
-          CloudReplica replica = stores.replica(location, itemId);
+          CloudReplica replica = stores.replica(b.location(), b.itemId());
           List<String> hashes = new ArrayList<>();
           for (VmDisk disk : vm.get().disks()) {
             hashes.add(sha256(disk.image()));
@@ -88,34 +93,25 @@ public final class CloudHost {
           driver.delete(vm.get().id());
         }
       }
-      return build(requestId, location, itemId, pointId, name, cpus, memoryMiB, networks, publicIp);
+      return build(requestId, b);
     } finally {
       lock.unlock();
     }
   }
 
-  private Built build(
-      String requestId,
-      String location,
-      String itemId,
-      String pointId,
-      String name,
-      int cpus,
-      int memoryMiB,
-      List<String> networks,
-      String publicIp)
-      throws IOException {
-    CloudReplica replica = stores.replica(location, itemId);
-    PointManifest point = choose(points(location, itemId), itemId, pointId);
+  private Built build(String requestId, Build b) throws IOException {
+    String itemId = b.itemId();
+    CloudReplica replica = stores.replica(b.location(), itemId);
+    PointManifest point = choose(points(b.location(), itemId), itemId, b.pointId());
     List<Long> sizes = point.disks().stream().map(DiskManifest::sizeBytes).toList();
     VmRecord vm =
         driver.create(
             new VmSpec(
-                name == null || name.isBlank() ? itemId + "-" + point.pointId() : name,
-                Math.max(1, cpus),
-                Math.max(1, memoryMiB),
+                b.name() == null || b.name().isBlank() ? itemId + "-" + point.pointId() : b.name(),
+                Math.max(1, b.cpus()),
+                Math.max(1, b.memoryMiB()),
                 sizes,
-                networks,
+                b.networks(),
                 ""));
     try {
       if (requestId != null) {
@@ -129,8 +125,8 @@ public final class CloudHost {
         materializer.materialize(point.disks().get(i), disk.image());
         hashes.add(sha256(disk.image()));
       }
-      if (publicIp != null && !publicIp.isBlank()) {
-        driver.setAddresses(vm.id(), "", publicIp);
+      if (b.publicIp() != null && !b.publicIp().isBlank()) {
+        driver.setAddresses(vm.id(), "", b.publicIp());
       }
       if (requestId != null) {
         requests.record(requestId, new MaterializeRequests.Entry(vm.id(), point.seq(), true));

@@ -45,14 +45,15 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
           CloudHost.Built built =
               host.materialize(
                   request.getRequestId(),
-                  request.getCloudStorage(),
-                  request.getItemId(),
-                  request.getPointId(),
-                  request.getVmName(),
-                  request.getCpus(),
-                  request.getMemoryMib(),
-                  request.getNetworksList(),
-                  request.getPublicIp());
+                  new CloudHost.Build(
+                      request.getCloudStorage(),
+                      request.getItemId(),
+                      request.getPointId(),
+                      request.getVmName(),
+                      request.getCpus(),
+                      request.getMemoryMib(),
+                      request.getNetworksList(),
+                      request.getPublicIp()));
           return MaterializeRecoveryPointResponse.newBuilder()
               .setPoint(point(built.point()))
               .setVm(Messages.vm(built.vm(), nbdAddress.get()))
