@@ -13,7 +13,6 @@ import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
-import dev.haven.workflows.activities.StoreActivities.ItemRef;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
 import io.temporal.failure.ActivityFailure;
@@ -102,18 +101,12 @@ final class CancelFailoverSteps {
     return true;
   }
 
-  /**
-   * Replication restarted afresh: the target's points went with its old record and sequences start
-   * at 1 again, so the points the store lists go too, and the new ones count from 0 (else the store
-   * would drop them as duplicates and the item's applied sequence would stand still). Histories
-   * from before keep the old points.
-   */
+  /** {@link ReplicationSteps#forgetPoints()} as a step; histories from before keep the points. */
   private void forgetPoints(String jobId) {
     if (Workflow.getVersion(FORGET_POINTS, Workflow.DEFAULT_VERSION, 1)
         == Workflow.DEFAULT_VERSION) {
       return;
     }
-    rec.step(jobId, FORGET_POINTS, () -> a.store.forgetRecoveryPoints(new ItemRef(s.itemId())));
-    s.lastAppliedSeq = 0;
+    rec.step(jobId, FORGET_POINTS, replication::forgetPoints);
   }
 }

@@ -9,6 +9,7 @@ import dev.haven.workflows.activities.AgentActivities.DiskHashes;
 import dev.haven.workflows.activities.AgentActivities.HashDisksInput;
 import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.PowerInput;
+import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
 import dev.haven.workflows.model.ErrorType;
 import dev.haven.workflows.model.Health;
@@ -70,7 +71,7 @@ final class PlannedFailoverSaga {
       rec.step(jobId, step, this::shipLastChanges);
       step = VERIFY_REPLICA;
       rec.step(jobId, step, this::verifyReplica);
-      saga.addCompensation(replication::reestablish);
+      saga.addCompensation(this::restoreReplication);
       step = STOP_REPLICATION;
       rec.step(
           jobId,
@@ -96,6 +97,9 @@ final class PlannedFailoverSaga {
     succeeded(jobId);
     return true;
   }
+
+  /** Version marker: a rollback after replication stopped resyncs the replica (see below). */
+  static final String RESYNC_ON_ROLLBACK = "planned-rollback-resync";
 
   static final String MATERIALIZE_IN_CLOUD = "materialize-in-cloud";
   static final String STOP_SOURCE_REPLICATION = "stop-source-replication";
@@ -170,6 +174,22 @@ final class PlannedFailoverSaga {
     }
     succeeded(jobId);
     return true;
+  }
+
+  /**
+   * The rollback once replication was stopped for the failover: it starts afresh, and since the
+   * replica was verified level with the source (which stayed off), a resync seeded by it finds
+   * nothing to send but makes the target's copy whole again, without which the next cycle was
+   * refused; the old points go as after a cancel. Histories from before only set it up again.
+   */
+  private void restoreReplication() {
+    ReplicaPrepared prepared = replication.reestablish();
+    if (Workflow.getVersion(RESYNC_ON_ROLLBACK, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    replication.resyncDisks(prepared);
+    replication.forgetPoints();
   }
 
   /** Both directions of a planned failover open alike: the item and the job say it runs. */

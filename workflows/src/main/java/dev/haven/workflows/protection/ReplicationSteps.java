@@ -17,6 +17,8 @@ import dev.haven.workflows.activities.AgentActivities.ReplicationProgress;
 import dev.haven.workflows.activities.AgentActivities.ResyncDiskInput;
 import dev.haven.workflows.activities.AgentActivities.StartReplicationInput;
 import dev.haven.workflows.activities.AgentActivities.StateInput;
+import dev.haven.workflows.activities.StoreActivities.Ack;
+import dev.haven.workflows.activities.StoreActivities.ItemRef;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.HostRef;
 import dev.haven.workflows.model.ItemState;
@@ -207,6 +209,18 @@ final class ReplicationSteps {
           return null;
         });
     finalize.run(jobId);
+  }
+
+  /**
+   * Replication restarted afresh in the same direction: the target's points went with its old
+   * record and sequences start at 1 again, so the points the store lists go too and the new ones
+   * count from 0 (else the store would drop them as duplicates and the item's applied sequence
+   * would stand still).
+   */
+  Ack forgetPoints() {
+    Ack forgotten = a.store.forgetRecoveryPoints(new ItemRef(s.itemId()));
+    s.lastAppliedSeq = 0;
+    return forgotten;
   }
 
   /** Starts replication to the cloud site afresh and uploads every disk (changed chunks only). */
