@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.haven.dist.client.DemoScenario;
 import dev.haven.dist.client.HavenApiClient;
+import dev.haven.dist.client.PlanFleet;
 import dev.haven.dist.client.QemuIo;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +81,42 @@ class CloudFailbackEndToEndTest {
               i -> i.path("state").asText().equals("protected") && recoveryPointAfter(i, since),
               WAIT);
       assertThat(protectedAgain.get("activeSiteId").asText()).isEqualTo(home);
+
+      // The same round trip through a recovery plan (R18): away to the cloud, commit, then the
+      // plan's secondary-to-primary run is the failback.
+      String planId =
+          api.post(
+                  "/recovery-plans",
+                  Map.of("name", "cloud", "groups", List.of(Map.of("vms", List.of(user.vmId())))))
+              .get("id")
+              .asText();
+      runPlan(api, planId, "primary-to-secondary");
+      String cloudAgain = api.get(item).get("replicaVmId").asText();
+      assertThat(sha256(api, cloudAgain)).isEqualTo(user.model().sha256());
+      decide(api, user, item + "/commit");
+      user.writeTo(nbd(api, cloudAgain), 2);
+      JsonNode failback = runPlan(api, planId, "secondary-to-primary");
+      JsonNode member = failback.get("groups").get(0).get("members").get(0);
+      assertThat(member.get("state").asText()).as(member.toString()).isEqualTo("succeeded");
+      assertThat(api.get(item).get("state").asText()).isEqualTo("failed-over");
+      assertThat(sha256(api, user.vmId())).isEqualTo(user.model().sha256());
+      decide(api, user, item + "/commit");
+      user.awaitItem(i -> i.path("state").asText().equals("protected"), WAIT);
     }
+  }
+
+  /** Runs the plan's planned failover in {@code direction} to its end; it must succeed. */
+  private static JsonNode runPlan(HavenApiClient api, String planId, String direction)
+      throws InterruptedException {
+    JsonNode accepted =
+        api.post(
+            "/recovery-plans/" + planId + "/failover",
+            Map.of("type", "planned", "direction", direction, "recoveryPoint", "latest"));
+    JsonNode report =
+        new PlanFleet(api, System.out, 0, 0)
+            .awaitRun(planId, accepted.get("runId").asText(), PlanFleet::ended, WAIT);
+    assertThat(report.get("state").asText()).as(report.toString()).isEqualTo("succeeded");
+    return report;
   }
 
   /** Posts an operator's decision and waits for its job to succeed. */
