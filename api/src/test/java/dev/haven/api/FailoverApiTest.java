@@ -256,4 +256,20 @@ class FailoverApiTest {
     assertThat(jobs()).isEqualTo(before);
     assertThat(FakeProtectedItemWorkflow.FAILOVERS).doesNotContainKeys(inCloud, onPrem);
   }
+
+  @Test
+  void R21_anItemCommittedInTheCloudMayBeDisabledButOneCommittedOnPremisesMayNot()
+      throws Exception {
+    String inCloud = item("r21-off", "committed", cloudSite());
+    String onPrem = item("r21-off-onprem", "committed");
+
+    Http.Reply off = H.http().delete("/protected-items/" + inCloud);
+    assertThat(off.status()).as(off.body()).isEqualTo(202);
+    Job job = H.jdbi().onDemand(JobDao.class).find(off.text("jobId")).orElseThrow();
+    assertThat(job.type()).isEqualTo("disable-protection");
+    Http.Reply refused = H.http().delete("/protected-items/" + onPrem);
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.text("message"))
+        .isEqualTo("disable-protection is not allowed while the item is in state committed");
+  }
 }

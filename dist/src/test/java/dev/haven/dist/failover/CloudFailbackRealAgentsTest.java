@@ -13,7 +13,10 @@ import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.AfterFailoverRequest;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
+import dev.haven.workflows.protection.LifecycleRequest;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionResult;
+import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -185,6 +188,28 @@ class CloudFailbackRealAgentsTest {
       assertThat(rig.vmAtB(inCloud.getId()).getPowerState()).isEqualTo("on");
       assertThat(rig.hashOverNbd(rig.vmAtB(inCloud.getId()))).isEqualTo(guest.sha256());
       assertThat(activeSite(rig)).isEqualTo(rig.target().siteId());
+    }
+  }
+
+  @Test
+  void R21_protectionDisabledInTheCloudLeavesTheWorkloadRunningThere() throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
+      Vm vm = rig.runningVm("mig", DISK);
+      GuestDiskModel guest = new GuestDiskModel(DISK);
+      inTheCloud(rig, vm, guest, new SplittableRandom(29));
+      Vm inCloud = cloudVm(rig);
+      ProtectedItemWorkflow wf = rig.workflow(ITEM);
+
+      // A migration to the cloud: protection ends, the cloud VM is the workload and stays.
+      wf.disable(new LifecycleRequest("job-off", true));
+      ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
+      assertThat(result.finalState()).isEqualTo(ItemState.DISABLED);
+      assertThat(rig.store.steps("job-off"))
+          .containsExactly("keep-cloud-vm:running", "keep-cloud-vm:succeeded");
+      Vm stillThere = rig.vmAtB(inCloud.getId());
+      assertThat(stillThere.getPowerState()).isEqualTo("on");
+      assertThat(rig.hashOverNbd(stillThere)).isEqualTo(guest.sha256());
     }
   }
 

@@ -31,6 +31,7 @@ final class CloudFailback {
   static final String POWER_OFF_HOME_VM = "power-off-vm";
   static final String DELETE_ALTERNATE_VM = "delete-alternate-vm";
   static final String POWER_ON_CLOUD_VM = "power-on-cloud-vm";
+  static final String KEEP_CLOUD_VM = "keep-cloud-vm";
 
   private static final Logger log = Workflow.getLogger(CloudFailback.class);
 
@@ -82,12 +83,16 @@ final class CloudFailback {
 
   /**
    * Waits for failbacks and runs them until one is committed, then continues as new protecting the
-   * VM at home to the cloud site. Never returns.
+   * VM at home to the cloud site; returns only when the operator disables protection instead.
    */
   void stayInCloud() {
     String cloudVmId = s.replicaVmId;
     while (true) {
-      Workflow.await(() -> s.pendingFailover != null);
+      Workflow.await(() -> s.pendingFailover != null || s.pendingLifecycle != null);
+      if (s.pendingLifecycle != null) {
+        disable(s.pendingLifecycle.jobId());
+        return;
+      }
       FailoverRequest request = s.pendingFailover;
       HostRef home = saga.run(request, cloudVmId);
       s.pendingFailover = null;
@@ -146,6 +151,22 @@ final class CloudFailback {
       rec.jobState(jobId, SUCCEEDED, null);
       return null;
     }
+  }
+
+  /**
+   * Protection ends with the workload in the cloud (a migration to the cloud, say): the cloud VM is
+   * the workload, so it stays and runs whatever the policy says about replicas, and the store's
+   * objects stay for the operator to remove.
+   */
+  private void disable(String jobId) {
+    rec.jobState(jobId, RUNNING, null);
+    rec.step(jobId, KEEP_CLOUD_VM, () -> null);
+    s.pendingLifecycle = null;
+    s.pendingLifecycleKind = null;
+    s.state = ItemState.DISABLED;
+    s.healthy();
+    rec.item(s);
+    rec.jobState(jobId, SUCCEEDED, null);
   }
 
   /** The VM at home stops (an alternate one goes) and the cloud VM runs the workload again. */

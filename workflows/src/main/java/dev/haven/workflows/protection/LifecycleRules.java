@@ -52,7 +52,8 @@ final class LifecycleRules {
               st == ItemState.PROTECTED
                   || st == ItemState.PAUSED
                   || st == ItemState.ERROR
-                  || st == ItemState.RESYNC_REQUIRED;
+                  || st == ItemState.RESYNC_REQUIRED
+                  || CloudFailback.inCloud(s);
         };
     if (!allowed) {
       throw new IllegalStateException(
@@ -86,7 +87,7 @@ final class LifecycleRules {
     return switch (kind) {
       case PAUSE -> "protected";
       case RESUME -> "paused or error";
-      default -> "protected, paused, resync-required or error";
+      default -> "protected, paused, resync-required or error, or committed in a cloud site";
     };
   }
 

@@ -68,8 +68,10 @@ public class ProtectedItemWorkflowImpl implements ProtectedItemWorkflow {
   @Override
   public ProtectionResult run(ProtectionInput input) {
     if (input.resume() && cloudFailback.resumesInCloud()) {
-      // R21: the workload runs in the cloud; this run waits there for the failback.
+      // R21: the workload runs in the cloud; this run waits there for the failback, and returns
+      // only when protection is disabled there.
       cloudFailback.stayInCloud();
+      return new ProtectionResult(state.itemId(), state.state);
     }
     // A reversed input (R25) exists only since reverse replication, so no older history has one.
     boolean replicating =
