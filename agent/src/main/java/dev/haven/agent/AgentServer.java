@@ -129,7 +129,7 @@ public final class AgentServer implements AutoCloseable {
                 config.tls().serverCredentials())
             .maxInboundMessageSize(AgentChannels.MAX_MESSAGE_BYTES)
             .addService(agentService)
-            .addService(new PeerServiceImpl(target))
+            .addService(new PeerServiceImpl(target).definition())
             .addService(
                 new dev.haven.agent.service.CloudServiceImpl(
                     new dev.haven.agent.cloud.CloudHost(driver, cloudStores), () -> nbdAddress))

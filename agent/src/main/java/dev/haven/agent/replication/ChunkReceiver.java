@@ -184,7 +184,8 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
    * each).
    */
   private ByteBuffer direct(ByteBuffer data) {
-    if (data.remaining() > CopyPlan.CHUNK_BYTES) {
+    // Already direct when the server read the chunk with its DirectChunkMarshaller.
+    if (data.isDirect() || data.remaining() > CopyPlan.CHUNK_BYTES) {
       return data;
     }
     if (scratch == null) {
