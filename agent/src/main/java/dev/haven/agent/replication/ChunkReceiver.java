@@ -3,7 +3,7 @@ package dev.haven.agent.replication;
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.PreconditionException;
 import dev.haven.agent.changelog.Checksums;
-import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.disk.TrackedDisk;
 import dev.haven.agent.replication.ReplicationRecord.CopyState;
 import dev.haven.protocol.DiskChunk;
 import dev.haven.protocol.WriteChunksResponse;
@@ -35,11 +35,14 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
    */
   static final int CHECKPOINT_EVERY = Integer.getInteger("haven.copy.checkpointChunks", 256);
 
+  /** Alignment of the chunk buffer: file systems' O_DIRECT needs at most the page size. */
+  private static final int ALIGNMENT = 4096;
+
   private final TargetReplication target;
   private final StreamObserver<WriteChunksResponse> responses;
   private String itemId;
   private String diskId;
-  private BlockDevice device;
+  private TrackedDisk device;
   private long totalChunks;
   private long expected = -1;
   private long bytesWritten;
@@ -151,7 +154,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
                     + " nothing of it was written")
             .asRuntimeException();
       }
-      device.write(offset, data, false);
+      device.writeUncached(offset, data);
       journal.written(expected, chunk.getCrc32C());
     }
     target.copyTally().written(diskId, expected, chunk.getData().size());
@@ -179,17 +182,16 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   }
 
   /**
-   * The chunk's bytes in this stream's direct buffer: one copy, after which the CRC32C runs on it
-   * directly and the file write needs no bounce buffer (a read-only heap buffer costs a copy for
-   * each).
+   * The chunk's bytes in this stream's direct buffer, aligned for a write that bypasses the page
+   * cache ({@link TrackedDisk#writeUncached}): one copy, after which the CRC32C runs on it directly
+   * and the file write needs no bounce buffer (a read-only heap buffer costs a copy for each).
    */
   private ByteBuffer direct(ByteBuffer data) {
-    // Already direct when the server read the chunk with its DirectChunkMarshaller.
-    if (data.isDirect() || data.remaining() > CopyPlan.CHUNK_BYTES) {
+    if (data.remaining() > CopyPlan.CHUNK_BYTES) {
       return data;
     }
     if (scratch == null) {
-      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES);
+      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES + ALIGNMENT).alignedSlice(ALIGNMENT);
     }
     scratch.clear();
     scratch.put(data).flip();

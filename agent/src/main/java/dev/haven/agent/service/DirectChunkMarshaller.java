@@ -14,11 +14,11 @@ import java.nio.ByteBuffer;
 
 /**
  * Reads an initial-copy chunk ({@code DiskChunk}) at the target with one copy of its data instead
- * of three. gRPC's protobuf marshaller copies the received bytes into an array, parses the array
- * into a new one for the {@code data} field, and the receiver then copied that into a direct buffer
- * for its CRC32C and file write. Here the message's bytes are copied once, from the transport's
- * buffers into a direct buffer of the receiving thread, and parsed with aliasing, so {@code data}
- * is a view of that buffer.
+ * of two. gRPC's protobuf marshaller copies the received bytes into an array and parses the array
+ * into a new one for the {@code data} field. Here the message's bytes are copied once, from the
+ * transport's buffers into a direct buffer of the receiving thread, and parsed with aliasing, so
+ * {@code data} is a view of that buffer. (The receiver copies it once more, into a page-aligned
+ * buffer, for a write that bypasses the page cache.)
  *
  * <p>The view is valid until the thread parses its next chunk. gRPC parses each message of a server
  * call on the thread that then hands it to the call's listener, and the next parse on that thread
