@@ -248,19 +248,21 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
         throw new IllegalArgumentException("the stream held no chunk");
       }
       checkpoint();
-      responses.onNext(
-          WriteChunksResponse.newBuilder()
-              .setNextChunk(expected)
-              .setBytesWritten(bytesWritten)
-              .build());
-      responses.onCompleted();
+      // The disk is released before the source hears the answer, so that a copy it starts right
+      // after (a retry, another pass) does not find the disk still claimed by this one.
+      end();
       LOG.info(
           "copy to replica disk {}: {} MiB written; the stream waited {} ms for the image to be"
               + " forced",
           diskId,
           bytesWritten >> 20,
           forceWaitNanos / 1_000_000);
-      end();
+      responses.onNext(
+          WriteChunksResponse.newBuilder()
+              .setNextChunk(expected)
+              .setBytesWritten(bytesWritten)
+              .build());
+      responses.onCompleted();
     } catch (Throwable t) {
       fail(t);
     }
