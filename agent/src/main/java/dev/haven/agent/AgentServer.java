@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentServer.class);
+  private static final int FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
 
   private final FileVmDriver driver;
   private final AgentChannels channels;
@@ -128,8 +129,12 @@ public final class AgentServer implements AutoCloseable {
                 new InetSocketAddress(config.grpcHost(), config.grpcPort()),
                 config.tls().serverCredentials())
             .maxInboundMessageSize(AgentChannels.MAX_MESSAGE_BYTES)
+            // A peer may send 8 MiB ahead of what this agent has processed, per connection, so
+            // that TLS and HTTP/2 decoding of the next chunks overlaps the writing of this one;
+            // with gRPC's default (1 MiB, one chunk) the two took turns.
+            .flowControlWindow(FLOW_CONTROL_WINDOW)
             .addService(agentService)
-            .addService(new PeerServiceImpl(target))
+            .addService(new PeerServiceImpl(target).definition())
             .addService(
                 new dev.haven.agent.service.CloudServiceImpl(
                     new dev.haven.agent.cloud.CloudHost(driver, cloudStores, config.dataDir()),

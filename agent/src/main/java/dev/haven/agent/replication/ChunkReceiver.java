@@ -3,7 +3,7 @@ package dev.haven.agent.replication;
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.PreconditionException;
 import dev.haven.agent.changelog.Checksums;
-import dev.haven.agent.disk.BlockDevice;
+import dev.haven.agent.disk.TrackedDisk;
 import dev.haven.agent.replication.ReplicationRecord.CopyState;
 import dev.haven.protocol.DiskChunk;
 import dev.haven.protocol.WriteChunksResponse;
@@ -13,15 +13,21 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Target side of the initial copy of one replica disk ({@code PeerService.WriteChunks}). Each chunk
  * is checked (index, range, CRC32C) before any of it is written. Every {@link #CHECKPOINT_EVERY}
  * chunks, the image is forced to disk and only then is the next chunk index stored, so a resumed
- * copy never skips data. Between checkpoints each written chunk is noted in a {@link CopyJournal},
- * so that a target killed there receives again only the chunks that were in flight.
+ * copy never skips data; those checkpoints are taken in the background ({@link
+ * BackgroundCheckpoints}) while the next chunks are written, and the last one, which confirms the
+ * copy to the source, inline. Each written chunk is noted in a {@link CopyJournal}, so that a
+ * target killed between checkpoints receives again only the chunks that were in flight.
  */
 final class ChunkReceiver implements StreamObserver<DiskChunk> {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkReceiver.class);
+
   /**
    * Progress is stored every this many chunks (and at the end, and when the sender goes away), each
    * time after an fsync of the image: 256 MiB between fsyncs keeps the copy streaming; the {@link
@@ -29,20 +35,25 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
    */
   static final int CHECKPOINT_EVERY = Integer.getInteger("haven.copy.checkpointChunks", 256);
 
+  /** Alignment of the chunk buffer: file systems' O_DIRECT needs at most the page size. */
+  private static final int ALIGNMENT = 4096;
+
   private final TargetReplication target;
   private final StreamObserver<WriteChunksResponse> responses;
   private String itemId;
   private String diskId;
-  private BlockDevice device;
+  private TrackedDisk device;
   private long totalChunks;
   private long expected = -1;
-  private long unsaved;
   private long bytesWritten;
   private boolean lastSeen;
   private boolean ended;
   private ByteBuffer scratch;
   private Path journalFile;
   private CopyJournal journal;
+  private BackgroundCheckpoints checkpoints;
+  // Time this stream's thread spent waiting for the image to be forced, for the log.
+  private long forceWaitNanos;
   private int zeroCrcLength = -1;
   private int zeroCrc;
 
@@ -86,6 +97,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     device = target.driver().device(record.vmId(), diskId);
     journalFile = CopyJournal.file(target.driver().folder(record.vmId()), diskId);
     journal = CopyJournal.create(journalFile);
+    checkpoints = new BackgroundCheckpoints(this::save, expected, "copy-checkpoint-" + diskId);
     if (copy.done()) {
       // The disk is being copied again: until the new copy ends it is not a whole replica.
       target
@@ -142,48 +154,67 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
                     + " nothing of it was written")
             .asRuntimeException();
       }
-      device.write(offset, data, false);
+      device.writeUncached(offset, data);
       journal.written(expected, chunk.getCrc32C());
     }
     target.copyTally().written(diskId, expected, chunk.getData().size());
     expected++;
-    unsaved++;
     bytesWritten += length;
     if (chunk.getLast()) {
       lastSeen = true;
       checkpoint();
-    } else if (unsaved >= CHECKPOINT_EVERY) {
-      checkpoint();
+    } else if (expected - checkpoints.offered() >= CHECKPOINT_EVERY
+        && !checkpoints.offer(expected)
+        && expected - checkpoints.offered() >= 2L * CHECKPOINT_EVERY) {
+      // The disk fell a whole interval behind: the stream waits for it rather than letting
+      // unsaved progress grow without bound.
+      long t = System.nanoTime();
+      checkpoints.await();
+      forceWaitNanos += System.nanoTime() - t;
+      checkpoints.offer(expected);
     }
   }
 
+  /** A background checkpoint: every chunk before {@code next} is written; force, then store. */
+  private void save(long next) throws IOException {
+    device.flush();
+    target.store().update(itemId, r -> r.withCopy(new CopyState(diskId, next, totalChunks, false)));
+  }
+
   /**
-   * The chunk's bytes in this stream's direct buffer: one copy, after which the CRC32C runs on it
-   * directly and the file write needs no bounce buffer (a read-only heap buffer costs a copy for
-   * each).
+   * The chunk's bytes in this stream's direct buffer, aligned for a write that bypasses the page
+   * cache ({@link TrackedDisk#writeUncached}): one copy, after which the CRC32C runs on it directly
+   * and the file write needs no bounce buffer (a read-only heap buffer costs a copy for each).
    */
   private ByteBuffer direct(ByteBuffer data) {
     if (data.remaining() > CopyPlan.CHUNK_BYTES) {
       return data;
     }
     if (scratch == null) {
-      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES);
+      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES + ALIGNMENT).alignedSlice(ALIGNMENT);
     }
     scratch.clear();
     scratch.put(data).flip();
     return scratch;
   }
 
-  /** Forces the image, then stores the next chunk: stored progress never runs ahead of data. */
+  /**
+   * Forces the image, then stores the next chunk: stored progress never runs ahead of data. A
+   * background checkpoint still being taken finishes first, so the stored progress only grows.
+   */
   private void checkpoint() throws IOException {
+    long t = System.nanoTime();
+    if (checkpoints != null) {
+      checkpoints.await();
+    }
     device.flush();
+    forceWaitNanos += System.nanoTime() - t;
     long next = expected;
     boolean done = lastSeen && next >= totalChunks;
     target.store().update(itemId, r -> r.withCopy(new CopyState(diskId, next, totalChunks, done)));
     if (journal != null) {
       journal.reset();
     }
-    unsaved = 0;
   }
 
   private int zeroCrc(int length) {
@@ -217,13 +248,21 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
         throw new IllegalArgumentException("the stream held no chunk");
       }
       checkpoint();
+      // The disk is released before the source hears the answer, so that a copy it starts right
+      // after (a retry, another pass) does not find the disk still claimed by this one.
+      end();
+      LOG.info(
+          "copy to replica disk {}: {} MiB written; the stream waited {} ms for the image to be"
+              + " forced",
+          diskId,
+          bytesWritten >> 20,
+          forceWaitNanos / 1_000_000);
       responses.onNext(
           WriteChunksResponse.newBuilder()
               .setNextChunk(expected)
               .setBytesWritten(bytesWritten)
               .build());
       responses.onCompleted();
-      end();
     } catch (Throwable t) {
       fail(t);
     }
@@ -245,6 +284,9 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
 
   private void end() {
     ended = true;
+    if (checkpoints != null) {
+      checkpoints.close();
+    }
     if (journal != null) {
       try {
         journal.close();

@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The chunks a target wrote since its last checkpoint of an initial copy, one 16-byte record each
- * (chunk index, the chunk's CRC32C, the record's own CRC32C), appended without an fsync.
+ * The chunks a target wrote in one stream of an initial copy, one 16-byte record each (chunk index,
+ * the chunk's CRC32C, the record's own CRC32C), appended without an fsync. Checkpoints taken while
+ * the stream goes on leave it alone (chunks after theirs are being written meanwhile), so it holds
+ * records from before the stored checkpoint too; recovery skips those.
  *
  * <p>Checkpoints force the image and are therefore rare (every {@link
  * ChunkReceiver#CHECKPOINT_EVERY} chunks); without this journal a target killed between two would
@@ -57,7 +59,7 @@ final class CopyJournal implements AutoCloseable {
     }
   }
 
-  /** Empties the journal after a checkpoint stored every chunk it names. */
+  /** Empties the journal after a checkpoint stored every chunk it names (a stream's last). */
   void reset() throws IOException {
     channel.truncate(0);
     channel.position(0);

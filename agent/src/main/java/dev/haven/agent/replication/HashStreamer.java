@@ -1,13 +1,10 @@
 package dev.haven.agent.replication;
 
-import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.disk.BlockDevice;
 import dev.haven.protocol.BlockHashBatch;
 import dev.haven.protocol.HashBlocksRequest;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 
 /**
  * Target side of a resync ({@code PeerService.HashBlocks}): hashes the replica disk from the
@@ -15,6 +12,12 @@ import java.io.IOException;
  * when the transport is ready, so it hashes no further ahead of the source than {@link
  * BlockHasher}'s few batches. Hashes of blocks unwritten since the last resync come from the
  * replica disk's {@link dev.haven.agent.disk.BlockHashCache} instead of its image.
+ *
+ * <p>The stream is driven by the call's on-ready handler, never by a thread that waits for
+ * readiness: gRPC runs a server call's handlers one at a time, so a method that blocked until the
+ * call became ready would hold back the very on-ready event it waits for. (It did: each time the
+ * source's flow-control window filled, the stream stalled until a one-second poll noticed, which
+ * made up most of a resync of a disk with few differing blocks.)
  */
 final class HashStreamer {
   private final TargetReplication target;
@@ -26,19 +29,9 @@ final class HashStreamer {
   void stream(HashBlocksRequest request, StreamObserver<BlockHashBatch> responses) {
     ServerCallStreamObserver<BlockHashBatch> call =
         (ServerCallStreamObserver<BlockHashBatch>) responses;
-    Object ready = new Object();
-    call.setOnReadyHandler(
-        () -> {
-          synchronized (ready) {
-            ready.notifyAll();
-          }
-        });
-    call.setOnCancelHandler(
-        () -> {
-          synchronized (ready) {
-            ready.notifyAll();
-          }
-        });
+    HashBatchPump pump = new HashBatchPump(call);
+    call.setOnReadyHandler(pump::drain);
+    call.setOnCancelHandler(pump::close);
     try {
       ReplicationRecord record =
           target.activeTarget(request.getItemId(), request.getReplicaDiskId());
@@ -51,43 +44,12 @@ final class HashStreamer {
               ConfirmedBlock.read(target.driver().folder(record.vmId()), diskId),
               Math.min(request.getStartBlock(), total),
               blockSize);
-      long first = start;
-      try (BlockHasher.Batches batches = BlockHasher.cachedBatches(device, start, blockSize)) {
-        // Always one batch, empty when nothing is left, so the source learns where it starts.
-        do {
-          byte[] hashes = batches.hasNext() ? batches.next() : new byte[0];
-          awaitReady(call, ready);
-          call.onNext(
-              BlockHashBatch.newBuilder()
-                  .setFirstBlock(first)
-                  .setTotalBlocks(total)
-                  .setHashes(com.google.protobuf.UnsafeByteOperations.unsafeWrap(hashes))
-                  .build());
-          first += hashes.length / BlockHasher.HASH_BYTES;
-        } while (batches.hasNext());
-      }
-      call.onCompleted();
+      pump.open(BlockHasher.cachedBatches(device, start, blockSize), start, total);
     } catch (Throwable t) {
-      if (!call.isCancelled()) {
-        call.onError(ErrorStatus.of(t));
-      }
+      pump.fail(t);
+      return;
     }
-  }
-
-  private static void awaitReady(ServerCallStreamObserver<?> call, Object ready)
-      throws IOException {
-    synchronized (ready) {
-      while (!call.isReady()) {
-        if (call.isCancelled()) {
-          throw Status.CANCELLED.withDescription("the source went away").asRuntimeException();
-        }
-        try {
-          ready.wait(1000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", e);
-        }
-      }
-    }
+    // gRPC also calls the handler once this method returns, if the call is ready by then.
+    pump.drain();
   }
 }
