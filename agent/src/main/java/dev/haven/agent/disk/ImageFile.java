@@ -1,6 +1,8 @@
 package dev.haven.agent.disk;
 
+import dev.haven.agent.changelog.LogEntry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
@@ -70,6 +72,19 @@ final class ImageFile {
         writeFully(image, zeros, pos);
       }
       pos += piece;
+    }
+  }
+
+  /** Redoes a change-log record on the image: the live log's replay when a disk opens. */
+  static void apply(FileChannel image, LogEntry entry) {
+    try {
+      if (entry.zero()) {
+        zeroRange(image, entry.offset(), entry.length());
+      } else {
+        writeFully(image, ByteBuffer.wrap(entry.data()), entry.offset());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -1,14 +1,10 @@
 package dev.haven.agent.disk;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.haven.agent.changelog.ChangeLogWriter;
 import dev.haven.agent.changelog.DiskChangeLogs;
-import dev.haven.agent.changelog.LogEntry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,26 +31,23 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
   private final DiskChangeLogs logs;
   private final ReentrantLock lock;
   private final AtomicBoolean imageUnsynced = new AtomicBoolean();
-  private final Path spillFile;
-  // Written under the lock; read under it by the write path.
-  private CopySnapshot snapshot;
+  private final SnapshotSlot snapshots;
 
   /** The block hashes a resync keeps of this disk, once one asked (written under the lock). */
   private volatile BlockHashCache hashCache;
 
-  // The image opened for writes that bypass the page cache, on first use; both under the lock.
-  private FileChannel uncached;
-  private int uncachedAlignment;
-  private boolean uncachedRefused;
+  // The image opened for writes that bypass the page cache; used under the lock.
+  private final UncachedImage uncached;
 
-  private TrackedDisk(
-      FileChannel image, Path imageFile, long size, DiskChangeLogs logs, Path spillFile) {
+  private TrackedDisk(FileChannel image, Path imageFile, long size, DiskChangeLogs logs)
+      throws IOException {
     this.image = image;
     this.imageFile = imageFile;
     this.size = size;
     this.logs = logs;
     this.lock = logs.lock();
-    this.spillFile = spillFile;
+    this.snapshots = SnapshotSlot.open(image, imageFile, size, lock);
+    this.uncached = new UncachedImage(imageFile);
   }
 
   /** Opens the image of {@code diskId} and its change logs, which live in the same folder. */
@@ -66,34 +59,14 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
           DiskChangeLogs.open(
               imageFile.toAbsolutePath().getParent(),
               diskId,
-              entry -> replay(image, entry),
+              entry -> ImageFile.apply(image, entry),
               () -> image.force(false));
       image.force(false);
-      // A snapshot does not outlive the agent: a copy resumed after a restart takes a new one.
-      Path spillFile = spillFileOf(imageFile);
-      Files.deleteIfExists(spillFile);
-      return new TrackedDisk(image, imageFile, size, logs, spillFile);
+      return new TrackedDisk(image, imageFile, size, logs);
     } catch (IOException | RuntimeException e) {
       image.close();
       throw e;
     }
-  }
-
-  private static void replay(FileChannel image, LogEntry entry) {
-    try {
-      if (entry.zero()) {
-        ImageFile.zeroRange(image, entry.offset(), entry.length());
-      } else {
-        ImageFile.writeFully(image, ByteBuffer.wrap(entry.data()), entry.offset());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Where the point-in-time snapshot of an initial copy keeps blocks beyond its memory bound. */
-  static Path spillFileOf(Path imageFile) {
-    return imageFile.resolveSibling(imageFile.getFileName() + ".cow");
   }
 
   /**
@@ -107,20 +80,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   /** As above, keeping at most {@code memoryBytes} of old blocks in memory. */
   public CopySnapshot beginSnapshot(long fromOffset, long memoryBytes) {
-    lock.lock();
-    try {
-      if (snapshot != null) {
-        throw new IllegalStateException("a point-in-time view of this disk is already open");
-      }
-      CopySnapshot[] opened = new CopySnapshot[1];
-      opened[0] =
-          new CopySnapshot(
-              image, size, lock, spillFile, memoryBytes, fromOffset, () -> endSnapshot(opened[0]));
-      snapshot = opened[0];
-      return snapshot;
-    } finally {
-      lock.unlock();
-    }
+    return snapshots.begin(fromOffset, memoryBytes);
   }
 
   /**
@@ -142,24 +102,6 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
     }
   }
 
-  private void endSnapshot(CopySnapshot ended) {
-    lock.lock();
-    try {
-      if (snapshot == ended) {
-        snapshot = null;
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Called under the lock before a write changes {@code length} bytes at {@code offset}. */
-  private void preserveForSnapshot(long offset, long length) {
-    if (snapshot != null) {
-      snapshot.preserve(offset, length);
-    }
-  }
-
   /** The change logs that this disk writes to. */
   public DiskChangeLogs logs() {
     return logs;
@@ -178,17 +120,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
 
   @Override
   public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-    int length = src.remaining();
-    ImageFile.checkRange(size, offset, length);
-    change(
-        offset,
-        length,
-        () -> {
-          logs.appendData(offset, src);
-          ImageFile.writeFully(image, src, offset);
-        });
-    // Like a channel write, the write consumes the buffer.
-    src.position(src.limit());
+    writeData(offset, src, false);
     if (fua) {
       flush();
     }
@@ -222,6 +154,12 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
    * left to write. Durability is as for {@link #write}: a {@link #flush} makes it durable.
    */
   public void writeUncached(long offset, ByteBuffer src) throws IOException {
+    writeData(offset, src, true);
+  }
+
+  /** A data write, through the O_DIRECT channel when {@code uncachedIfAligned} and it can. */
+  private void writeData(long offset, ByteBuffer src, boolean uncachedIfAligned)
+      throws IOException {
     int length = src.remaining();
     ImageFile.checkRange(size, offset, length);
     change(
@@ -229,31 +167,11 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
         length,
         () -> {
           logs.appendData(offset, src);
-          FileChannel direct = uncachedFor(offset, src);
+          FileChannel direct = uncachedIfAligned ? uncached.channelFor(offset, src) : null;
           ImageFile.writeFully(direct != null ? direct : image, src, offset);
         });
+    // Like a channel write, the write consumes the buffer.
     src.position(src.limit());
-  }
-
-  /** The O_DIRECT channel if this write can use it, else null. Called under the lock. */
-  private FileChannel uncachedFor(long offset, ByteBuffer src) {
-    if (uncachedRefused || !src.isDirect()) {
-      return null;
-    }
-    if (uncached == null) {
-      try {
-        uncachedAlignment = Math.toIntExact(Files.getFileStore(imageFile).getBlockSize());
-        uncached = FileChannel.open(imageFile, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-      } catch (IOException | RuntimeException e) {
-        // tmpfs and some other file systems refuse O_DIRECT: the page cache it is.
-        uncachedRefused = true;
-        return null;
-      }
-    }
-    int a = uncachedAlignment;
-    boolean aligned =
-        offset % a == 0 && src.remaining() % a == 0 && src.alignmentOffset(src.position(), a) == 0;
-    return aligned ? uncached : null;
   }
 
   /** One change of the image: its log record and its image write. */
@@ -270,7 +188,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
     lock.lock();
     BlockHashCache cache = hashCache;
     try {
-      preserveForSnapshot(offset, length);
+      snapshots.preserve(offset, length);
       if (cache != null) {
         cache.beginWrite(offset, length);
       }
@@ -338,9 +256,7 @@ public final class TrackedDisk implements BlockDevice, AutoCloseable {
         logs.close();
       } finally {
         try {
-          if (uncached != null) {
-            uncached.close();
-          }
+          uncached.close();
         } finally {
           image.close();
         }

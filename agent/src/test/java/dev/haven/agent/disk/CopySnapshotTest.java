@@ -43,7 +43,7 @@ class CopySnapshotTest {
         disk.writeZeroes(5 * MIB, 2 * MIB, false);
         Arrays.fill(live, 5 * MIB, 7 * MIB, (byte) 0);
         assertThat(view.spilledBytes()).isPositive();
-        assertThat(Files.exists(TrackedDisk.spillFileOf(image))).isTrue();
+        assertThat(Files.exists(SnapshotSlot.spillFileOf(image))).isTrue();
 
         byte[] copied = new byte[SIZE];
         for (int offset = MIB; offset < SIZE; offset += MIB) {
@@ -57,7 +57,7 @@ class CopySnapshotTest {
             .isEqualTo(Arrays.copyOfRange(before, MIB, SIZE));
         assertThat(view.spilledBytes()).as("read blocks are freed").isZero();
       }
-      assertThat(Files.exists(TrackedDisk.spillFileOf(image))).isFalse();
+      assertThat(Files.exists(SnapshotSlot.spillFileOf(image))).isFalse();
       ByteBuffer now = ByteBuffer.allocate(SIZE);
       disk.read(0, now);
       assertThat(now.array()).isEqualTo(live);
