@@ -2,15 +2,12 @@ package dev.haven.agent.replication;
 
 import dev.haven.agent.ErrorStatus;
 import dev.haven.agent.PreconditionException;
-import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.disk.TrackedDisk;
 import dev.haven.agent.replication.ReplicationRecord.CopyState;
 import dev.haven.protocol.DiskChunk;
 import dev.haven.protocol.WriteChunksResponse;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -35,9 +32,6 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
    */
   static final int CHECKPOINT_EVERY = Integer.getInteger("haven.copy.checkpointChunks", 256);
 
-  /** Alignment of the chunk buffer: file systems' O_DIRECT needs at most the page size. */
-  private static final int ALIGNMENT = 4096;
-
   private final TargetReplication target;
   private final StreamObserver<WriteChunksResponse> responses;
   private String itemId;
@@ -48,14 +42,12 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   private long bytesWritten;
   private boolean lastSeen;
   private boolean ended;
-  private ByteBuffer scratch;
+  private ChunkDecoder decoder;
   private Path journalFile;
   private CopyJournal journal;
   private BackgroundCheckpoints checkpoints;
   // Time this stream's thread spent waiting for the image to be forced, for the log.
   private long forceWaitNanos;
-  private int zeroCrcLength = -1;
-  private int zeroCrc;
 
   ChunkReceiver(TargetReplication target, StreamObserver<WriteChunksResponse> responses) {
     this.target = target;
@@ -95,6 +87,7 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     totalChunks = copy.totalChunks();
     expected = chunk.getChunkIndex();
     device = target.driver().device(record.vmId(), diskId);
+    decoder = new ChunkDecoder(itemId, diskId, device.size());
     journalFile = CopyJournal.file(target.driver().folder(record.vmId()), diskId);
     journal = CopyJournal.create(journalFile);
     checkpoints = new BackgroundCheckpoints(this::save, expected, "copy-checkpoint-" + diskId);
@@ -107,59 +100,16 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   }
 
   private void write(DiskChunk chunk) throws IOException {
-    if (!chunk.getItemId().equals(itemId) || !chunk.getReplicaDiskId().equals(diskId)) {
-      throw new IllegalArgumentException(
-          "every chunk of a stream must name the same item and disk");
-    }
-    if (chunk.getChunkIndex() != expected) {
-      throw new IllegalArgumentException(
-          "chunk_index: expected " + expected + ", got " + chunk.getChunkIndex());
-    }
-    long offset = CopyPlan.chunkOffset(expected);
-    int length = CopyPlan.chunkLength(device.size(), expected);
-    if (chunk.getOffset() != offset || chunk.getLength() != length) {
-      throw new IllegalArgumentException(
-          "chunk "
-              + expected
-              + " must cover offset "
-              + offset
-              + " and length "
-              + length
-              + ", got offset "
-              + chunk.getOffset()
-              + " and length "
-              + chunk.getLength());
-    }
-    if (chunk.getZero()) {
-      if (!chunk.getData().isEmpty()) {
-        throw new IllegalArgumentException("data: a zero chunk carries no data");
-      }
-      device.writeZeroes(offset, length, false);
-      journal.written(expected, zeroCrc(length));
+    ChunkDecoder.Decoded d = decoder.decode(chunk, expected);
+    if (d.zero()) {
+      device.writeZeroes(d.offset(), d.length(), false);
     } else {
-      ByteBuffer data =
-          direct(WireCompression.unpack(chunk.getData(), chunk.getCompressed(), length));
-      if (data.remaining() != length) {
-        throw new IllegalArgumentException(
-            "data: chunk " + expected + " holds " + data.remaining() + " bytes, not " + length);
-      }
-      if (Checksums.crc32c(data.duplicate()) != chunk.getCrc32C()) {
-        throw Status.DATA_LOSS
-            .withDescription(
-                "chunk "
-                    + expected
-                    + " of replica disk '"
-                    + diskId
-                    + "' fails its CRC32C;"
-                    + " nothing of it was written")
-            .asRuntimeException();
-      }
-      device.writeUncached(offset, data);
-      journal.written(expected, chunk.getCrc32C());
+      device.writeUncached(d.offset(), d.data());
     }
+    journal.written(expected, d.crc32c());
     target.copyTally().written(diskId, expected, chunk.getData().size());
     expected++;
-    bytesWritten += length;
+    bytesWritten += d.length();
     if (chunk.getLast()) {
       lastSeen = true;
       checkpoint();
@@ -182,23 +132,6 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
   }
 
   /**
-   * The chunk's bytes in this stream's direct buffer, aligned for a write that bypasses the page
-   * cache ({@link TrackedDisk#writeUncached}): one copy, after which the CRC32C runs on it directly
-   * and the file write needs no bounce buffer (a read-only heap buffer costs a copy for each).
-   */
-  private ByteBuffer direct(ByteBuffer data) {
-    if (data.remaining() > CopyPlan.CHUNK_BYTES) {
-      return data;
-    }
-    if (scratch == null) {
-      scratch = ByteBuffer.allocateDirect(CopyPlan.CHUNK_BYTES + ALIGNMENT).alignedSlice(ALIGNMENT);
-    }
-    scratch.clear();
-    scratch.put(data).flip();
-    return scratch;
-  }
-
-  /**
    * Forces the image, then stores the next chunk: stored progress never runs ahead of data. A
    * background checkpoint still being taken finishes first, so the stored progress only grows.
    */
@@ -215,14 +148,6 @@ final class ChunkReceiver implements StreamObserver<DiskChunk> {
     if (journal != null) {
       journal.reset();
     }
-  }
-
-  private int zeroCrc(int length) {
-    if (length != zeroCrcLength) {
-      zeroCrc = Checksums.crc32c(ByteBuffer.allocate(length));
-      zeroCrcLength = length;
-    }
-    return zeroCrc;
   }
 
   @Override
