@@ -166,17 +166,11 @@ public class HostResource {
       try {
         vm = agents.importVm(host, request.setImagePath(body.image()).build());
       } catch (ApiException e) {
-        // The agent refused the image (missing, unreadable, not raw or qcow2): name the field.
-        if (e.status() == 400) {
-          throw new ApiException(400, e.code(), e.getMessage(), "image");
-        }
-        throw e;
+        // The agent refused the image (missing, unreadable, not raw or qcow2).
+        throw aboutImage(e);
       }
     }
-    vms.record(host, vm);
-    return Response.created(uri.getBaseUriBuilder().path("vms").path(vm.getId()).build())
-        .entity(VmJson.View.of(host.id(), vm))
-        .build();
+    return created(host, vm, uri);
   }
 
   /**
@@ -205,11 +199,20 @@ public class HostResource {
               host, spec, contentLength == null ? 0 : Math.max(0, contentLength), image);
     } catch (ApiException e) {
       // The agent refused the image (empty, not raw or qcow2, damaged, too large).
-      if (e.status() == 400 && e.field() == null) {
-        throw new ApiException(400, e.code(), e.getMessage(), "image");
-      }
-      throw e;
+      throw aboutImage(e);
     }
+    return created(host, vm, uri);
+  }
+
+  /** An agent's 400 about an image names the field {@code image}, unless it named one itself. */
+  private static ApiException aboutImage(ApiException e) {
+    return e.status() == 400 && e.field() == null
+        ? new ApiException(400, e.code(), e.getMessage(), "image")
+        : e;
+  }
+
+  /** Records the new VM in the directory and answers 201 with its view. */
+  private Response created(Host host, Vm vm, UriInfo uri) {
     vms.record(host, vm);
     return Response.created(uri.getBaseUriBuilder().path("vms").path(vm.getId()).build())
         .entity(VmJson.View.of(host.id(), vm))
