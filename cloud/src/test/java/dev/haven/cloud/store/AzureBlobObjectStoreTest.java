@@ -43,6 +43,11 @@ class AzureBlobObjectStoreTest extends RemoteObjectStoreContract {
     return server;
   }
 
+  @Override
+  protected String containerKind() {
+    return "azure container";
+  }
+
   @Test
   void aWrongKeyIsRefusedNamingTheContainerAndServiceButNotTheKey() throws Exception {
     String container = newContainer();
@@ -90,23 +95,6 @@ class AzureBlobObjectStoreTest extends RemoteObjectStoreContract {
     try (ObjectStore store =
         ObjectStores.open("azure://" + container + "?endpoint=" + server.endpoint(), accountEnv)) {
       assertThat(store.get("k")).containsExactly(5);
-    }
-  }
-
-  @Test
-  void aMissingContainerIsAClearErrorUnlessTheLocationAsksToCreateIt() throws Exception {
-    String container = newContainer();
-    assertThatThrownBy(() -> ObjectStores.open(server.location(container, ""), Map.of()))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("azure container " + container)
-        .hasMessageContaining("does not exist")
-        .hasMessageContaining("create=true");
-    try (ObjectStore created =
-        ObjectStores.open(server.location(container, "create=true"), Map.of())) {
-      assertThat(created.list("")).isEmpty();
-    }
-    try (ObjectStore existing = ObjectStores.open(server.location(container, ""), Map.of())) {
-      assertThat(existing.list("")).isEmpty();
     }
   }
 

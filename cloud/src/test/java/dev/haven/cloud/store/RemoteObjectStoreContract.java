@@ -1,7 +1,9 @@
 package dev.haven.cloud.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,12 @@ abstract class RemoteObjectStoreContract extends ObjectStoreContract {
   /** The server the test started (once for the class). */
   protected abstract ChildServer server();
 
+  /**
+   * How the backend's errors name a bucket or container: {@code s3 bucket}, {@code azure
+   * container}.
+   */
+  protected abstract String containerKind();
+
   /** A name for a bucket or container no test used yet. */
   protected static String newContainer() {
     return "haven-" + containers.incrementAndGet();
@@ -28,6 +36,23 @@ abstract class RemoteObjectStoreContract extends ObjectStoreContract {
   @Override
   protected ObjectStore open() throws Exception {
     return ObjectStores.open(server().location(newContainer(), "create=true"), Map.of());
+  }
+
+  @Test
+  void aMissingContainerIsAClearErrorUnlessTheLocationAsksToCreateIt() throws Exception {
+    String container = newContainer();
+    assertThatThrownBy(() -> ObjectStores.open(server().location(container, ""), Map.of()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(containerKind() + " " + container)
+        .hasMessageContaining("does not exist")
+        .hasMessageContaining("create=true");
+    try (ObjectStore created =
+        ObjectStores.open(server().location(container, "create=true"), Map.of())) {
+      assertThat(created.list("")).isEmpty();
+    }
+    try (ObjectStore existing = ObjectStores.open(server().location(container, ""), Map.of())) {
+      assertThat(existing.list("")).isEmpty();
+    }
   }
 
   @Test

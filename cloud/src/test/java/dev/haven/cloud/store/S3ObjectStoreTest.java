@@ -41,6 +41,11 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
     return server;
   }
 
+  @Override
+  protected String containerKind() {
+    return "s3 bucket";
+  }
+
   @Test
   void wrongCredentialsAreRefusedNamingTheBucketAndServerButNotTheSecret() throws Exception {
     String bucket = newContainer();
@@ -71,23 +76,6 @@ class S3ObjectStoreTest extends RemoteObjectStoreContract {
     try (ObjectStore store = ObjectStores.open(location, env)) {
       store.put("k", new byte[] {5});
       assertThat(store.get("k")).containsExactly(5);
-    }
-  }
-
-  @Test
-  void aMissingBucketIsAClearErrorUnlessTheLocationAsksToCreateIt() throws Exception {
-    String bucket = newContainer();
-    assertThatThrownBy(() -> ObjectStores.open(server.location(bucket, ""), Map.of()))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("s3 bucket " + bucket)
-        .hasMessageContaining("does not exist")
-        .hasMessageContaining("create=true");
-    try (ObjectStore created =
-        ObjectStores.open(server.location(bucket, "create=true"), Map.of())) {
-      assertThat(created.list("")).isEmpty();
-    }
-    try (ObjectStore existing = ObjectStores.open(server.location(bucket, ""), Map.of())) {
-      assertThat(existing.list("")).isEmpty();
     }
   }
 
