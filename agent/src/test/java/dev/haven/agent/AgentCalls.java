@@ -1,7 +1,5 @@
 package dev.haven.agent;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.haven.protocol.AgentServiceGrpc.AgentServiceBlockingStub;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.HashDiskRequest;
@@ -11,7 +9,6 @@ import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.protocol.tls.CertificateAuthority;
-import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -71,18 +68,6 @@ final class AgentCalls {
   static String hash(AgentServiceBlockingStub stub, String vmId, String diskId) {
     return stub.hashDisk(HashDiskRequest.newBuilder().setVmId(vmId).setDiskId(diskId).build())
         .getSha256();
-  }
-
-  /** Runs a real tool (qemu-io, nbdcopy) and asserts it exits 0, with its output if not. */
-  static void run(List<String> command) throws Exception {
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectInput(new File("/dev/null"))
-            .start();
-    String output = new String(process.getInputStream().readAllBytes());
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as("%s: %s", command, output).isZero();
   }
 
   /** Writes {@code bytes} of seeded random data to {@code file}, a MiB at a time. */

@@ -20,9 +20,7 @@ import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -85,8 +83,10 @@ class ImageUploadTest {
       }
     }
     Path qcow2 = root.resolve("guest.qcow2");
-    qemuImg("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
-    String expected = sha256(raw);
+    TestFiles.run(
+        java.util.List.of(
+            "qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()));
+    String expected = TestFiles.sha256(raw);
 
     for (Path image : List.of(raw, qcow2)) {
       Vm vm;
@@ -115,7 +115,8 @@ class ImageUploadTest {
   void R5_aForeignCorruptEmptyOrDamagedUploadIsRefusedAndLeavesNothing() throws Exception {
     int vmsBefore = vmCount();
     Path vmdk = root.resolve("guest.vmdk");
-    qemuImg("create", "-q", "-f", "vmdk", vmdk.toString(), "1M");
+    TestFiles.run(
+        java.util.List.of("qemu-img", "create", "-q", "-f", "vmdk", vmdk.toString(), "1M"));
     byte[] corrupt = new byte[2 << 20];
     new SplittableRandom(3).nextBytes(corrupt);
     // A qcow2 magic in front of noise: qemu-img recognises the format and then cannot read it.
@@ -265,24 +266,5 @@ class ImageUploadTest {
           }
         });
     return found;
-  }
-
-  private static void qemuImg(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("qemu-img"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).inheritIO().start();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isZero();
-  }
-
-  private static String sha256(Path file) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 20];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

@@ -124,7 +124,7 @@ class PointInTimeCopyTest {
       command.add(c);
     }
     try {
-      AgentCalls.run(command);
+      TestFiles.run(command);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -2,9 +2,9 @@ package dev.haven.agent;
 
 import static dev.haven.agent.AgentCalls.hash;
 import static dev.haven.agent.AgentCalls.pair;
-import static dev.haven.agent.AgentCalls.run;
 import static dev.haven.agent.AgentCalls.stub;
 import static dev.haven.agent.Replicas.MIB;
+import static dev.haven.agent.TestFiles.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.agent.replication.CopyPlan;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.haven.dist.client.QemuIo;
 import dev.haven.dist.standalone.StandaloneOptions;
 import dev.haven.dist.standalone.StandalonePorts;
 import dev.haven.dist.standalone.StandaloneStack;
@@ -19,10 +20,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -122,7 +121,9 @@ class UploadImportEndToEndTest {
 
       Path disk = diskFile(vm.get("disks").get(0).get("id").asText());
       Path expected = image.equals(qcow2) ? qcow2AsRaw : raw;
-      assertThat(sha256(disk)).as(image.getFileName().toString()).isEqualTo(sha256(expected));
+      assertThat(QemuIo.sha256OfFile(disk))
+          .as(image.getFileName().toString())
+          .isEqualTo(QemuIo.sha256OfFile(expected));
     }
     assertThat(tempFiles()).isEmpty();
 
@@ -150,8 +151,8 @@ class UploadImportEndToEndTest {
       }
     }
     assertThat(cli).isNotNull();
-    assertThat(sha256(diskFile(cli.get("disks").get(0).get("id").asText())))
-        .isEqualTo(sha256(qcow2AsRaw));
+    assertThat(QemuIo.sha256OfFile(diskFile(cli.get("disks").get(0).get("id").asText())))
+        .isEqualTo(QemuIo.sha256OfFile(qcow2AsRaw));
   }
 
   @Test
@@ -282,16 +283,5 @@ class UploadImportEndToEndTest {
     Process process = new ProcessBuilder(command).inheritIO().start();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isZero();
-  }
-
-  private static String sha256(Path file) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    try (var in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 20];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

@@ -1,7 +1,7 @@
 package dev.haven.agent.nbd;
 
+import static dev.haven.agent.TestFiles.sha256;
 import static dev.haven.agent.nbd.NbdTools.run;
-import static dev.haven.agent.nbd.NbdTools.sha256;
 import static dev.haven.agent.nbd.NbdTools.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -3,15 +3,12 @@ package dev.haven.agent.vm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
+import dev.haven.agent.TestFiles;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +40,9 @@ class ImageImporterTest {
       }
     }
     Path qcow2 = tmp.resolve("guest.qcow2");
-    qemuImg("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
+    TestFiles.run(
+        java.util.List.of(
+            "qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()));
 
     FileVmDriver driver = new FileVmDriver(tmp.resolve("data"));
     ImageImporter importer = new ImageImporter(driver, tmp.resolve("data"));
@@ -52,7 +51,7 @@ class ImageImporterTest {
       assertThat(vm.disks()).hasSize(1);
       Path disk = vm.disks().get(0).image();
       assertThat(Files.size(disk)).isEqualTo(SIZE);
-      assertThat(sha256(disk)).isEqualTo(sha256(raw));
+      assertThat(TestFiles.sha256(disk)).isEqualTo(TestFiles.sha256(raw));
       assertThat(allocatedBytes(disk)).as("zeros are not written").isLessThan(SIZE / 4);
       assertThat(driver.find(vm.id())).isPresent();
     }
@@ -64,7 +63,8 @@ class ImageImporterTest {
     FileVmDriver driver = new FileVmDriver(tmp.resolve("data"));
     ImageImporter importer = new ImageImporter(driver, tmp.resolve("data"));
     Path vmdk = tmp.resolve("guest.vmdk");
-    qemuImg("create", "-q", "-f", "vmdk", vmdk.toString(), "1M");
+    TestFiles.run(
+        java.util.List.of("qemu-img", "create", "-q", "-f", "vmdk", vmdk.toString(), "1M"));
     Path locked = tmp.resolve("locked.raw");
     Files.write(locked, new byte[4096]);
     locked.toFile().setReadable(false);
@@ -96,25 +96,6 @@ class ImageImporterTest {
       assertThat(left.toList()).isEmpty();
     }
     driver.close();
-  }
-
-  private static void qemuImg(String... args) throws IOException, InterruptedException {
-    List<String> command = new java.util.ArrayList<>(List.of("qemu-img"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).inheritIO().start();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isZero();
-  }
-
-  private static String sha256(Path file) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    try (var in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 20];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   private static long allocatedBytes(Path file) throws Exception {
