@@ -96,9 +96,9 @@ public final class LifecycleService {
     ProtectedItem item =
         jdbi.withExtension(ProtectedItemDao.class, d -> d.find(itemId))
             .orElseThrow(() -> ApiException.notFound("protected item", itemId, null));
-    // R21: an item committed in a cloud site may still be disabled (its cloud VM stays).
-    boolean cloudDisable = jobType.equals(DISABLE_JOB) && FailbackChecks.inCloud(jdbi, item);
-    if (ProtectedItemDao.isFinal(item.state()) && !cloudDisable) {
+    // R21: an item committed in a cloud site is not finished there: its workflow waits for the
+    // failback and its validator says which verbs it takes (disable, not pause or resume).
+    if (ProtectedItemDao.isFinal(item.state()) && !FailbackChecks.inCloud(jdbi, item)) {
       throw ApiException.conflict(
           jobType + " is not allowed while the item is in state " + item.state());
     }
