@@ -3,6 +3,7 @@
 #
 #   bench/run data-plane                 every figure
 #   FIGURES="nbd_seq" bench/run data-plane   only some (names of the figure_* functions)
+#   NBD_ROUNDS=1 bench/run data-plane    one round of each guest-write figure (3 by default)
 #   bench/run data-plane initial         only the initial copy against cp and rsync
 #                                        (initial_vs_rsync, initial_vs_cp); COPY_MIB sets its size
 #
@@ -41,6 +42,13 @@ result() { RESULTS+=("$1=$2"); }
 # ratio A B: A/B with three decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 now() { date +%s.%N; }
+# median X…: the middle value (the mean of the two middle ones for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# Guest-write figures are the median of this many rounds: one run moved by a fifth between runs.
+ROUNDS="${NBD_ROUNDS:-3}"
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -76,12 +84,13 @@ haven_export() {
   echo "nbd://127.0.0.1:$AGENT_NBD_PORT/$disk"
 }
 
-# qemu_export FILE: serves FILE with qemu-nbd over TCP; sets QEMU_URI. Not to be called in a
+# qemu_export FILE: serves FILE with qemu-nbd over TCP; sets QEMU_URI and QEMU_PID. Not to be called in a
 # $(…) subshell: the server's pid must reach PIDS, which cleanup stops.
 qemu_export() {
   local port
   port="$(free_port)"
   qemu-nbd -f raw -t -b 127.0.0.1 -p "$port" "$1" >"$work/qemu-nbd-$port.log" 2>&1 &
+  QEMU_PID=$!
   PIDS+=($!)
   for _ in $(seq 1 100); do
     nbdinfo "nbd://127.0.0.1:$port" >/dev/null 2>&1 && break
@@ -94,23 +103,29 @@ qemu_export() {
 
 GIB=$((1024 * 1024 * 1024))
 
-# 1 GiB of random data copied with nbdcopy (flushed at the end) into each server.
+# 1 GiB of random data copied with nbdcopy (flushed at the end) into each server, alternately,
+# ROUNDS times; each round writes a new Haven disk, so that no round inherits another's change log.
 figure_nbd_seq() {
-  local src="$work/random-1g" start haven_s qemu_s uri
+  local src="$work/random-1g" start haven=() qemu=() haven_s qemu_s uri round
   [ -f "$src" ] || head -c "$GIB" /dev/urandom >"$src"
   truncate -s "$GIB" "$work/qemu-seq.img"
   qemu_export "$work/qemu-seq.img"
-  uri="$QEMU_URI"
   cat "$src" >/dev/null
-  start="$(now)"
-  nbdcopy --flush "$src" "$uri"
-  qemu_s="$(elapsed "$start")"
-  uri="$(haven_export "$GIB")"
-  start="$(now)"
-  nbdcopy --flush "$src" "$uri"
-  haven_s="$(elapsed "$start")"
-  printf '%-44s haven %8.1f MiB/s   qemu-nbd %8.1f MiB/s\n' "1 GiB sequential (nbdcopy --flush)" \
-    "$(awk -v t="$haven_s" 'BEGIN{print 1024/t}')" "$(awk -v t="$qemu_s" 'BEGIN{print 1024/t}')"
+  for round in $(seq "$ROUNDS"); do
+    start="$(now)"
+    nbdcopy --flush "$src" "$QEMU_URI"
+    qemu+=("$(elapsed "$start")")
+    uri="$(haven_export "$GIB")"
+    start="$(now)"
+    nbdcopy --flush "$src" "$uri"
+    haven+=("$(elapsed "$start")")
+    log "nbd_seq round $round: haven ${haven[-1]} s, qemu-nbd ${qemu[-1]} s"
+  done
+  haven_s="$(median "${haven[@]}")"
+  qemu_s="$(median "${qemu[@]}")"
+  printf '%-44s haven %8.1f MiB/s   qemu-nbd %8.1f MiB/s (median of %d)\n' \
+    "1 GiB sequential (nbdcopy --flush)" "$(awk -v t="$haven_s" 'BEGIN{print 1024/t}')" \
+    "$(awk -v t="$qemu_s" 'BEGIN{print 1024/t}')" "$ROUNDS"
   result nbd_seq_vs_qemu "$(ratio "$qemu_s" "$haven_s")"
 }
 
@@ -133,19 +148,30 @@ run_qemu_io() {
 }
 
 # 20,000 random 64 KiB writes with qemu-io in writeback mode (a flush at the end) and, as a
-# second view, in writethrough mode (every write FUA) — the same offsets into each server.
+# second view, in writethrough mode (every write FUA) — the same offsets into each server, each
+# the median of ROUNDS rounds on new disks.
 figure_nbd_rand() {
-  local script="$work/rand.qemu-io" mode haven_s qemu_s n="${RAND_WRITES:-20000}"
+  local script="$work/rand.qemu-io" mode haven_s qemu_s n="${RAND_WRITES:-20000}" round
+  local haven qemu
   rand_script "$script"
   for mode in writeback writethrough; do
-    truncate -s "$GIB" "$work/qemu-rand-$mode.img"
-    qemu_export "$work/qemu-rand-$mode.img"
-    qemu_s="$(run_qemu_io "$QEMU_URI" "$script" "$mode")"
-    haven_s="$(run_qemu_io "$(haven_export "$GIB")" "$script" "$mode")"
-    printf '%-44s haven %8.0f writes/s qemu-nbd %8.0f writes/s\n' \
+    haven=()
+    qemu=()
+    for round in $(seq "$ROUNDS"); do
+      rm -f "$work/qemu-rand-$mode.img"
+      truncate -s "$GIB" "$work/qemu-rand-$mode.img"
+      qemu_export "$work/qemu-rand-$mode.img"
+      qemu+=("$(run_qemu_io "$QEMU_URI" "$script" "$mode")")
+      kill "$QEMU_PID" && wait "$QEMU_PID" || true
+      haven+=("$(run_qemu_io "$(haven_export "$GIB")" "$script" "$mode")")
+      log "nbd_rand $mode round $round: haven ${haven[-1]} s, qemu-nbd ${qemu[-1]} s"
+    done
+    haven_s="$(median "${haven[@]}")"
+    qemu_s="$(median "${qemu[@]}")"
+    printf '%-44s haven %8.0f writes/s qemu-nbd %8.0f writes/s (median of %d)\n' \
       "$n random 64 KiB writes (qemu-io $mode)" \
       "$(awk -v t="$haven_s" -v n="$n" 'BEGIN{print n/t}')" \
-      "$(awk -v t="$qemu_s" -v n="$n" 'BEGIN{print n/t}')"
+      "$(awk -v t="$qemu_s" -v n="$n" 'BEGIN{print n/t}')" "$ROUNDS"
     if [ "$mode" = writeback ]; then
       result nbd_rand_vs_qemu "$(ratio "$qemu_s" "$haven_s")"
     else

@@ -50,8 +50,16 @@ cr_time() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
+# A throwaway certificate for the TLS floor, made once per run.
+cr_tls_cert() {
+  [ -s "$CR_TMP/tls.crt" ] && return 0
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj /CN=localhost -keyout "$CR_TMP/tls.key" -out "$CR_TMP/tls.crt" 2>/dev/null
+}
+
 # The baseline callback of CopyResyncBench: prints the seconds the baseline took.
-#   cp SRC | rsync-whole SRC | snapshot FROM TO | rsync-delta SRC DIVERGED
+#   cp SRC | rsync-whole SRC | rsync-whole-fsync SRC | snapshot FROM TO | rsync-delta SRC DIVERGED
+#   and the two floors of a durable copy over TLS: tls-pipe SRC | durable-write SRC
 cr_baseline() {
   local what=$1 src=$2 other=${3:-}
   case "$what" in
@@ -65,6 +73,23 @@ cr_baseline() {
       rm -f "$CR_TMP/rsync/whole.img"
       cr_time rsync --whole-file "$src" "rsync://127.0.0.1:$CR_RSYNC_PORT/bench/whole.img"
       rm -f "$CR_TMP/rsync/whole.img" ;;
+    rsync-whole-fsync)
+      # The same, but durable before rsync ends, as Haven's copy is before it answers.
+      cat "$src" >/dev/null
+      rm -f "$CR_TMP/rsync/whole.img"
+      cr_time rsync --whole-file --fsync "$src" "rsync://127.0.0.1:$CR_RSYNC_PORT/bench/whole.img"
+      rm -f "$CR_TMP/rsync/whole.img" ;;
+    tls-pipe)
+      # The file through TLS over loopback into a reader that drops it (bench/lib/tls-pipe.py).
+      cat "$src" >/dev/null
+      cr_tls_cert
+      python3 "$CR_ROOT/bench/lib/tls-pipe.py" "$CR_TMP/tls.crt" "$CR_TMP/tls.key" "$src" ;;
+    durable-write)
+      # The file written to this disk and forced, around the page cache as Haven's target does.
+      cat "$src" >/dev/null
+      rm -f "$CR_TMP/durable.img"
+      cr_time dd if="$src" of="$CR_TMP/durable.img" bs=4M oflag=direct conv=fsync status=none
+      rm -f "$CR_TMP/durable.img" ;;
     snapshot)
       # The replica as the resync will find it, for rsync to work on (not timed). Synced, so that
       # writing back this scratch copy does not land inside the timed resync that follows.

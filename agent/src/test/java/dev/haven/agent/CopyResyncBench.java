@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 public final class CopyResyncBench {
   private static final int BLOCK = 64 * 1024;
   private static final long WARM_UP_MIB = 512;
-  private static final int WARM_UP_ROUNDS_MAX = 3;
+  private static final int WARM_UP_ROUNDS_MAX = Integer.getInteger("haven.bench.warmUpRounds", 3);
   private static final double WARM_ENOUGH = 0.05;
 
   public static void main(String[] args) throws Exception {
@@ -43,22 +43,24 @@ public final class CopyResyncBench {
       Path src = agents.driverA().folder(vm.getId()).resolve(diskId + ".img");
       Path dst = agents.driverB().folder(target.getVmId()).resolve(replicaDisk + ".img");
 
-      double cp = shell(baseline, "cp", src.toString());
-      double rsyncWhole = shell(baseline, "rsync-whole", src.toString());
-      long t0 = System.nanoTime();
-      long cpu0 = cpuNanos();
-      long jit0 = jitMillis();
-      copy(agents, "item-bench", diskId);
-      double initial = seconds(t0);
-      // CPU time of both agents (this JVM) for the copy: on a shared host it varies less than
-      // the elapsed time and says what an optimisation saves.
-      double cpu = (cpuNanos() - cpu0) / 1e9;
-      line(
-          "initial copy %d MiB: haven %.2f s (%.2f s CPU, of which JIT %.2f s) | cp %.2f s"
-              + " | rsync --whole-file %.2f s",
-          size >> 20, initial, cpu, (jitMillis() - jit0) / 1e3, cp, rsyncWhole);
+      String initialPairs =
+          InitialCopyFigure.run(
+              size >> 20,
+              Integer.getInteger("haven.bench.rounds", 3),
+              what -> shell(baseline, what, src.toString()),
+              () -> {
+                long t0 = System.nanoTime();
+                long cpu0 = cpuNanos();
+                long jit0 = jitMillis();
+                copy(agents, "item-bench", diskId);
+                // CPU time of both agents (this JVM): on a shared host it varies less than the
+                // elapsed time and says what an optimisation saves.
+                return new double[] {
+                  seconds(t0), (cpuNanos() - cpu0) / 1e9, (jitMillis() - jit0) / 1e3
+                };
+              });
       if (Boolean.getBoolean("haven.bench.initialOnly")) {
-        line("RESULT initial_vs_rsync=%.3f initial_vs_cp=%.3f", initial / rsyncWhole, initial / cp);
+        line("RESULT %s", initialPairs);
         System.exit(0);
       }
 
@@ -70,7 +72,7 @@ public final class CopyResyncBench {
         long differing = diverge(replica, percents[i], new SplittableRandom(100 + i));
         Path diverged = work.resolve("diverged.img");
         shell(baseline, "snapshot", dst.toString(), diverged.toString());
-        t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         long resyncCpu0 = cpuNanos();
         ResyncProgress done =
             Resyncs.last(Resyncs.run(agents, Resyncs.request("item-bench", diskId, 0, false)));
@@ -104,9 +106,9 @@ public final class CopyResyncBench {
         throw new IllegalStateException("the replica differs from the source after the resyncs");
       }
       line(
-          "RESULT initial_vs_rsync=%.3f initial_vs_cp=%.3f resync0_vs_rsync=%.3f"
-              + " resync1_vs_rsync=%.3f resync10_vs_rsync=%.3f resync1_bytes_ratio=%.4f",
-          initial / rsyncWhole, initial / cp, ratio[0], ratio[1], ratio[2], bytesRatio1);
+          "RESULT %s resync0_vs_rsync=%.3f resync1_vs_rsync=%.3f resync10_vs_rsync=%.3f"
+              + " resync1_bytes_ratio=%.4f",
+          initialPairs, ratio[0], ratio[1], ratio[2], bytesRatio1);
     }
     System.exit(0);
   }
