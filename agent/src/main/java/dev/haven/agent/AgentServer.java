@@ -39,6 +39,7 @@ public final class AgentServer implements AutoCloseable {
   private final AgentChannels channels;
   private NbdServer nbd;
   private Server grpc;
+  private ServerEventLoops eventLoops;
   private String grpcAddress;
   private String nbdAddress;
   private SourceReplication source;
@@ -124,10 +125,13 @@ public final class AgentServer implements AutoCloseable {
             target,
             this::closeExport,
             hypervisor);
+    eventLoops = new ServerEventLoops(config.hostName());
     grpc =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.grpcHost(), config.grpcPort()),
-                config.tls().serverCredentials())
+        eventLoops
+            .configure(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(config.grpcHost(), config.grpcPort()),
+                    config.tls().serverCredentials()))
             .maxInboundMessageSize(AgentChannels.MAX_MESSAGE_BYTES)
             // A peer may send 8 MiB ahead of what this agent has processed, per connection, so
             // that TLS and HTTP/2 decoding of the next chunks overlaps the writing of this one;
@@ -261,6 +265,9 @@ public final class AgentServer implements AutoCloseable {
         grpc.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    if (eventLoops != null) {
+      eventLoops.close();
     }
     if (nbd != null) {
       nbd.close();
