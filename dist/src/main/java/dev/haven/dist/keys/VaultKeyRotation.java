@@ -32,8 +32,20 @@ public final class VaultKeyRotation {
     this.out = out;
   }
 
-  /** Rotates to a new key, rewraps every store's data keys, and retires old keys if asked. */
+  /**
+   * Rotates to a new key, rewraps every store's data keys, and retires old keys if asked; one
+   * rotation of a keyring at a time ({@link KeyringLock}).
+   */
   public VaultKeyring rotate(OperatorStores stores, boolean retireOld) throws IOException {
+    // The keyring is checked first, so that a mistyped path does not leave a lock file behind.
+    KeyringFiles.read(keyringFile);
+    try (KeyringLock lock = KeyringLock.acquire(keyringFile)) {
+      return rotateHolding(stores, retireOld);
+    }
+  }
+
+  private VaultKeyring rotateHolding(OperatorStores stores, boolean retireOld) throws IOException {
+    // Read again under the lock: a rotation that ended meanwhile may have added a key.
     VaultKeyring keyring = KeyringFiles.read(keyringFile);
     for (ObjectStore store : stores.all().values()) {
       KeyRotation.check(store, keyring);

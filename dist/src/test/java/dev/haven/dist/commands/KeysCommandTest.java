@@ -8,6 +8,7 @@ import dev.haven.cloud.layout.CloudKeys;
 import dev.haven.cloud.replica.CloudReplica;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.keys.KeyringLock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -172,6 +173,59 @@ class KeysCommandTest {
 
     assertThat(Files.readAllBytes(keyring)).isEqualTo(keyringBefore);
     assertThat(objectHashes(storage)).isEqualTo(objectsBefore);
+  }
+
+  @Test
+  void R6_aSecondRotationWhileOneRunsStopsAtOnceAndChangesNothing() throws Exception {
+    byte[] keyringBefore = Files.readAllBytes(keyring);
+    Map<String, String> objectsBefore = objectHashes(storage);
+    // Another process holds the keyring's lock, as a rotation in progress does.
+    Process holder = holdLock(KeyringLock.lockFile(keyring));
+    try {
+      assertThat(keysErr(1, "rotate", "--keyring", keyring.toString(), "--store", storage))
+          .contains("another key rotation of " + keyring + " is running")
+          .contains(KeyringLock.lockFile(keyring).toString());
+      assertThat(Files.readAllBytes(keyring)).isEqualTo(keyringBefore);
+      assertThat(objectHashes(storage)).isEqualTo(objectsBefore);
+    } finally {
+      holder.getOutputStream().close();
+      holder.waitFor();
+    }
+    // Once it has ended (or died: the lock is the system's), rotation works.
+    assertThat(keys(0, "rotate", "--keyring", keyring.toString(), "--store", storage))
+        .contains("rotated 4 data keys in " + storage + " to key k2");
+    assertEveryItemReadsBack(VaultKeyring.load(keyring));
+  }
+
+  /** A separate JVM that locks {@code file} and holds it until its standard input closes. */
+  private Process holdLock(Path file) throws Exception {
+    Path source = dir.resolve("HoldLock.java");
+    Files.writeString(
+        source,
+        "import java.nio.channels.FileChannel;\n"
+            + "import java.nio.file.*;\n"
+            + "public class HoldLock {\n"
+            + "  public static void main(String[] a) throws Exception {\n"
+            + "    try (FileChannel c = FileChannel.open(Path.of(a[0]),"
+            + " StandardOpenOption.CREATE, StandardOpenOption.WRITE);"
+            + " var l = c.lock()) {\n"
+            + "      System.out.println(\"locked\");\n"
+            + "      System.out.flush();\n"
+            + "      System.in.read();\n"
+            + "    }\n"
+            + "  }\n"
+            + "}\n");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p =
+        new ProcessBuilder(java, source.toString(), file.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String first =
+        new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    assertThat(first).as("the lock holder's first line").isEqualTo("locked");
+    return p;
   }
 
   @Test
