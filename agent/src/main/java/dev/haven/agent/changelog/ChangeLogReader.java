@@ -19,7 +19,7 @@ public final class ChangeLogReader implements AutoCloseable {
   private final Path file;
   private final DataInputStream in;
   private final LogFormat.Header header;
-  private final MessageDigest digest = Checksums.sha256();
+  private final LogDigest digest;
   private long validEnd;
   private long records;
   private long dataBytes;
@@ -31,6 +31,7 @@ public final class ChangeLogReader implements AutoCloseable {
     this.file = file;
     this.in = in;
     this.header = header;
+    this.digest = LogDigest.of(header.version());
     this.validEnd = header.byteLength();
   }
 
@@ -107,7 +108,7 @@ public final class ChangeLogReader implements AutoCloseable {
       }
       dataBytes += length;
     }
-    Checksums.addRecord(digest, offset, length, zero, dataCrc, zero ? null : ByteBuffer.wrap(data));
+    digest.add(offset, length, zero, dataCrc, zero ? null : ByteBuffer.wrap(data));
     records++;
     validEnd += LogFormat.RECORD_HEADER_BYTES + (zero ? 0 : length);
     return new LogEntry(offset, length, dataCrc, data, zero);
@@ -169,12 +170,8 @@ public final class ChangeLogReader implements AutoCloseable {
   }
 
   /** The digest of the records read so far (a copy). */
-  MessageDigest digestSoFar() {
-    try {
-      return (MessageDigest) digest.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("SHA-256 digests can be cloned", e);
-    }
+  LogDigest digestSoFar() {
+    return digest.copy();
   }
 
   /**
@@ -197,8 +194,9 @@ public final class ChangeLogReader implements AutoCloseable {
       throw new CorruptLogException(
           name + " trailer counts " + trailer.recordCount() + " records, file holds " + records);
     }
-    if (!MessageDigest.isEqual(trailer.digest(), digest.digest())) {
-      throw new CorruptLogException(name + " records do not match the trailer's SHA-256 digest");
+    if (!MessageDigest.isEqual(trailer.digest(), digest.finish())) {
+      throw new CorruptLogException(
+          name + " records do not match the trailer's " + digest.describe() + " digest");
     }
     return trailer;
   }

@@ -7,7 +7,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.function.Consumer;
 
 /**
@@ -22,7 +21,7 @@ public final class ChangeLogWriter implements AutoCloseable {
   private final long seq;
   private final long createdAtMillis;
   private final int headerBytes;
-  private MessageDigest digest;
+  private LogDigest digest;
   private long position;
   private long records;
   private long dataBytes;
@@ -36,7 +35,7 @@ public final class ChangeLogWriter implements AutoCloseable {
       long seq,
       long createdAtMillis,
       int headerBytes,
-      MessageDigest digest,
+      LogDigest digest,
       long position,
       long records,
       long dataBytes) {
@@ -58,8 +57,14 @@ public final class ChangeLogWriter implements AutoCloseable {
    */
   public static ChangeLogWriter create(Path file, String diskId, long seq, long createdAtMillis)
       throws IOException {
+    return create(LogFormat.VERSION, file, diskId, seq, createdAtMillis);
+  }
+
+  /** As {@link #create(Path, String, long, long)}, in an older format {@code version} (tests). */
+  static ChangeLogWriter create(
+      int version, Path file, String diskId, long seq, long createdAtMillis) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    ByteBuffer header = LogFormat.header(diskId, seq, createdAtMillis);
+    ByteBuffer header = LogFormat.header(version, diskId, seq, createdAtMillis);
     int headerBytes = header.remaining();
     try (FileChannel out =
         FileChannel.open(
@@ -79,7 +84,7 @@ public final class ChangeLogWriter implements AutoCloseable {
         seq,
         createdAtMillis,
         headerBytes,
-        Checksums.sha256(),
+        LogDigest.of(version),
         headerBytes,
         0,
         0);
@@ -163,21 +168,17 @@ public final class ChangeLogWriter implements AutoCloseable {
       dataBytes += length;
     }
     // The digest and counters move only once the whole record is in the file.
-    Checksums.addRecord(digest, offset, length, zero, crc, data);
+    digest.add(offset, length, zero, crc, data);
     position = start + LogFormat.RECORD_HEADER_BYTES + (zero ? 0 : length);
     records++;
   }
 
   /** A position in the log to go back to: its end and the digest up to there. */
-  public record Mark(long position, long records, long dataBytes, MessageDigest digest) {}
+  public record Mark(long position, long records, long dataBytes, LogDigest digest) {}
 
   /** Where the log ends now. */
   public Mark mark() {
-    try {
-      return new Mark(position, records, dataBytes, (MessageDigest) digest.clone());
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("SHA-256 digests can be cloned", e);
-    }
+    return new Mark(position, records, dataBytes, digest.copy());
   }
 
   /** Cuts the log back to {@code mark}, as if nothing had been appended since. */
@@ -186,7 +187,8 @@ public final class ChangeLogWriter implements AutoCloseable {
     position = mark.position();
     records = mark.records();
     dataBytes = mark.dataBytes();
-    digest = mark.digest();
+    // The mark keeps its own copy, so that rolling back to it twice starts from the same state.
+    digest = mark.digest().copy();
   }
 
   /**
@@ -207,7 +209,7 @@ public final class ChangeLogWriter implements AutoCloseable {
 
   /** Writes the trailer, forces the file and closes it; the log is immutable from here on. */
   public byte[] seal(long sealedAtMillis) throws IOException {
-    byte[] sum = digest.digest();
+    byte[] sum = digest.finish();
     cutBackTo(position);
     writeFully(channel, LogFormat.trailer(records, sealedAtMillis, sum), position);
     channel.force(true);

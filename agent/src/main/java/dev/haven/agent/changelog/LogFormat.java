@@ -15,17 +15,21 @@ import java.util.zip.CRC32C;
  *           disk id (UTF-8) | CRC32C of the preceding header bytes u32
  * record  : kind u8 (1 data, 2 zero) | offset u64 | length u32 | CRC32C of the data u32 |
  *           CRC32C of the preceding 17 bytes u32 | data (data records only)
- * trailer : kind u8 (3) | record count u64 | sealed-at ms u64 | SHA-256 of the records (32) |
+ * trailer : kind u8 (3) | record count u64 | sealed-at ms u64 | digest of the records (32) |
  *           CRC32C of the preceding 49 bytes u32
  * </pre>
  *
  * The per-record header CRC lets a reader tell a torn or garbled tail from a whole record; the data
- * CRC is the one shipped to the target; the trailer's digest is computed by {@link
- * Checksums#addRecord}.
+ * CRC is the one shipped to the target; the trailer's digest is a {@link LogDigest} of the log's
+ * version (1 and 2 differ only in it). New logs are written as {@link #VERSION}.
  */
 final class LogFormat {
   static final byte[] MAGIC = "HAVENHRL".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+
+  /** The oldest version this agent still reads. */
+  static final int OLDEST_VERSION = 1;
+
   static final byte KIND_DATA = 1;
   static final byte KIND_ZERO = 2;
   static final byte KIND_TRAILER = 3;
@@ -41,15 +45,20 @@ final class LogFormat {
   private LogFormat() {}
 
   /** The header's fields. */
-  record Header(String diskId, long seq, long createdAtMillis, int byteLength) {}
+  record Header(int version, String diskId, long seq, long createdAtMillis, int byteLength) {}
 
   /** The trailer's fields. */
   record Trailer(long recordCount, long sealedAtMillis, byte[] digest) {}
 
   static ByteBuffer header(String diskId, long seq, long createdAtMillis) {
+    return header(VERSION, diskId, seq, createdAtMillis);
+  }
+
+  /** A header of an older {@code version}: the tests write such logs to read them back. */
+  static ByteBuffer header(int version, String diskId, long seq, long createdAtMillis) {
     byte[] id = diskId.getBytes(StandardCharsets.UTF_8);
     ByteBuffer buffer = ByteBuffer.allocate(MAGIC.length + 4 + 8 + 8 + 2 + id.length + 4);
-    buffer.put(MAGIC).putInt(VERSION).putLong(seq).putLong(createdAtMillis);
+    buffer.put(MAGIC).putInt(version).putLong(seq).putLong(createdAtMillis);
     buffer.putShort((short) id.length).put(id);
     buffer.putInt(crc(buffer.array(), 0, buffer.position()));
     return buffer.flip();
@@ -67,7 +76,7 @@ final class LogFormat {
         throw new CorruptLogException(fileName + " is not a Haven change log (bad magic)");
       }
       int version = fields.getInt();
-      if (version != VERSION) {
+      if (version < OLDEST_VERSION || version > VERSION) {
         throw new CorruptLogException(fileName + " has unknown version " + version);
       }
       long seq = fields.getLong();
@@ -83,7 +92,11 @@ final class LogFormat {
         throw new CorruptLogException(fileName + " has a damaged header");
       }
       return new Header(
-          new String(id, StandardCharsets.UTF_8), seq, createdAt, fixed.length + idLength + 4);
+          version,
+          new String(id, StandardCharsets.UTF_8),
+          seq,
+          createdAt,
+          fixed.length + idLength + 4);
     } catch (java.io.EOFException e) {
       throw new CorruptLogException(fileName + " ends inside its header");
     }
