@@ -101,6 +101,20 @@ qemu_export() {
 
 # --- guest write path ---------------------------------------------------------------------------
 
+# Brings the page cache to the same state before every timed run (not timed): dirty pages written
+# back and, where the bench may (root), the clean ones dropped, then FILE (the run's source) read
+# back in. On this machine (a VM whose memory the host backs lazily) writing into a page cache
+# that had grown by a few GiB cost six times the CPU (dd of 1 GiB into new files: 0.37 s, then
+# 2.4 s each from the third on; 0.3 s each after a drop), so back-to-back runs were not alike:
+# Haven's third 1 GiB run took three times its first (it writes a new image and log each round,
+# qemu-nbd rewrites one file). BENCH_NO_SETTLE=1 leaves the cache alone.
+settle() {
+  [ -z "${BENCH_NO_SETTLE:-}" ] || return 0
+  sync
+  (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null || true
+  [ -z "${1:-}" ] || cat "$1" >/dev/null
+}
+
 GIB=$((1024 * 1024 * 1024))
 
 # 1 GiB of random data copied with nbdcopy (flushed at the end) into each server, alternately,
@@ -110,12 +124,13 @@ figure_nbd_seq() {
   [ -f "$src" ] || head -c "$GIB" /dev/urandom >"$src"
   truncate -s "$GIB" "$work/qemu-seq.img"
   qemu_export "$work/qemu-seq.img"
-  cat "$src" >/dev/null
   for round in $(seq "$ROUNDS"); do
+    settle "$src"
     start="$(now)"
     nbdcopy --flush "$src" "$QEMU_URI"
     qemu+=("$(elapsed "$start")")
     uri="$(haven_export "$GIB")"
+    settle "$src"
     start="$(now)"
     nbdcopy --flush "$src" "$uri"
     haven+=("$(elapsed "$start")")
@@ -161,8 +176,10 @@ figure_nbd_rand() {
       rm -f "$work/qemu-rand-$mode.img"
       truncate -s "$GIB" "$work/qemu-rand-$mode.img"
       qemu_export "$work/qemu-rand-$mode.img"
+      settle
       qemu+=("$(run_qemu_io "$QEMU_URI" "$script" "$mode")")
       kill "$QEMU_PID" && wait "$QEMU_PID" || true
+      settle
       haven+=("$(run_qemu_io "$(haven_export "$GIB")" "$script" "$mode")")
       log "nbd_rand $mode round $round: haven ${haven[-1]} s, qemu-nbd ${qemu[-1]} s"
     done
