@@ -51,6 +51,8 @@ final class InitialCopyFigure {
       double rsyncFsync = baselines.baseline("rsync-whole-fsync");
       double tls = baselines.baseline("tls-pipe");
       double durable = baselines.baseline("durable-write");
+      // The same page-cache state as each baseline started from.
+      baselines.baseline("settle");
       double[] haven = copy.call();
       all[i] = new Round(haven[0], haven[1], haven[2], cp, rsync, rsyncFsync, tls, durable);
       print("round " + (i + 1), sizeMib, all[i]);
