@@ -68,6 +68,11 @@ public final class AgentActivitiesImpl implements AgentActivities {
     return cloud.materialize(in);
   }
 
+  @Override
+  public CloudItemDeleted deleteCloudItem(CloudItemInput in) {
+    return cloud.deleteItem(in);
+  }
+
   // --- end cloud site ---
 
   @Override

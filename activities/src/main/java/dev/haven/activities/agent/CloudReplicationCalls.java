@@ -1,8 +1,10 @@
 package dev.haven.activities.agent;
 
+import dev.haven.protocol.CloudItemRef;
 import dev.haven.protocol.CloudServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
+import dev.haven.protocol.DeleteCloudItemResponse;
 import dev.haven.protocol.Disk;
 import dev.haven.protocol.DiskMapping;
 import dev.haven.protocol.MaterializeCloudPointRequest;
@@ -10,13 +12,15 @@ import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.client.AgentChannels;
-import dev.haven.workflows.activities.AgentActivities.CloudCopyInput;
-import dev.haven.workflows.activities.AgentActivities.CloudMaterializeInput;
-import dev.haven.workflows.activities.AgentActivities.CloudStartInput;
 import dev.haven.workflows.activities.AgentActivities.DiskCopied;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
 import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
 import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudCopyInput;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudItemDeleted;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudItemInput;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudMaterializeInput;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudStartInput;
 import dev.haven.workflows.model.ErrorType;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
@@ -25,7 +29,11 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The agent activities of replication to a cloud site (issue 8): the source agent starts tracking
@@ -96,22 +104,52 @@ final class CloudReplicationCalls {
             // answer gets the VM the first attempt built instead of a second one.
             .setRequestId(ctx.getInfo().getRunId() + "/" + ctx.getInfo().getActivityId())
             .build();
-    java.util.concurrent.CompletableFuture<MaterializeRecoveryPointResponse> call =
-        java.util.concurrent.CompletableFuture.supplyAsync(
+    MaterializeRecoveryPointResponse r =
+        awaitHeartbeating(
+            "MaterializeCloudPoint",
+            in.cloudHostAgent(),
+            in.itemId(),
+            cloud -> cloud.materializeCloudPoint(request));
+    return FailoverVms.materializedPoint(r, 0);
+  }
+
+  /** Deletes the item's objects at the cloud host, heartbeating while it works. */
+  CloudItemDeleted deleteItem(CloudItemInput in) {
+    CloudItemRef request =
+        CloudItemRef.newBuilder().setItemId(in.itemId()).setCloudStorage(in.cloudStorage()).build();
+    DeleteCloudItemResponse r =
+        awaitHeartbeating(
+            "DeleteCloudItem",
+            in.cloudHostAgent(),
+            in.itemId(),
+            cloud -> cloud.deleteCloudItem(request));
+    return new CloudItemDeleted(r.getObjectsDeleted());
+  }
+
+  /**
+   * Runs a long cloud-host call on another thread and heartbeats every few seconds until it
+   * answers, so that the activity's heartbeat timeout stays short while the host works for minutes.
+   */
+  private <T> T awaitHeartbeating(
+      String name,
+      String agent,
+      String itemId,
+      Function<CloudServiceGrpc.CloudServiceBlockingStub, T> rpc) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    CompletableFuture<T> call =
+        CompletableFuture.supplyAsync(
             () ->
-                CloudServiceGrpc.newBlockingStub(channels.channel(in.cloudHostAgent()))
-                    .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                    .materializeCloudPoint(request));
-    MaterializeRecoveryPointResponse r;
+                rpc.apply(
+                    CloudServiceGrpc.newBlockingStub(channels.channel(agent))
+                        .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)));
     while (true) {
       try {
-        r = call.get(5, TimeUnit.SECONDS);
-        break;
-      } catch (java.util.concurrent.TimeoutException e) {
-        ctx.heartbeat(in.itemId());
-      } catch (java.util.concurrent.ExecutionException e) {
+        return call.get(5, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        ctx.heartbeat(itemId);
+      } catch (ExecutionException e) {
         if (e.getCause() instanceof StatusRuntimeException status) {
-          throw AgentErrors.failure("MaterializeCloudPoint", in.cloudHostAgent(), status);
+          throw AgentErrors.failure(name, agent, status);
         }
         throw new IllegalStateException(e.getCause());
       } catch (InterruptedException e) {
@@ -119,6 +157,5 @@ final class CloudReplicationCalls {
         throw new IllegalStateException(e);
       }
     }
-    return FailoverVms.materializedPoint(r, 0);
   }
 }

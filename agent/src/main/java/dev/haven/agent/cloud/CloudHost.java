@@ -8,6 +8,7 @@ import dev.haven.agent.vm.VmSpec;
 import dev.haven.cloud.layout.DiskManifest;
 import dev.haven.cloud.layout.PointManifest;
 import dev.haven.cloud.replica.CloudReplica;
+import dev.haven.cloud.replica.ItemDeletion;
 import dev.haven.cloud.replica.Materializer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -136,6 +137,14 @@ public final class CloudHost {
       driver.delete(vm.id());
       throw e;
     }
+  }
+
+  /**
+   * Deletes every object of {@code itemId} from the store at {@code location} (disable with replica
+   * deletion); answers how many there were. Idempotent.
+   */
+  public long deleteItem(String location, String itemId) throws IOException {
+    return ItemDeletion.delete(stores.store(location), itemId);
   }
 
   static PointManifest choose(List<PointManifest> points, String itemId, String pointId) {

@@ -4,6 +4,7 @@ import dev.haven.agent.cloud.CloudHost;
 import dev.haven.cloud.layout.PointManifest;
 import dev.haven.protocol.CloudItemRef;
 import dev.haven.protocol.CloudServiceGrpc;
+import dev.haven.protocol.DeleteCloudItemResponse;
 import dev.haven.protocol.ListRecoveryPointsResponse;
 import dev.haven.protocol.MaterializeCloudPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
@@ -60,6 +61,17 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
               .addAllDiskSha256(built.diskSha256())
               .build();
         });
+  }
+
+  @Override
+  public void deleteCloudItem(
+      CloudItemRef request, StreamObserver<DeleteCloudItemResponse> responses) {
+    Calls.unary(
+        responses,
+        () ->
+            DeleteCloudItemResponse.newBuilder()
+                .setObjectsDeleted(host.deleteItem(request.getCloudStorage(), request.getItemId()))
+                .build());
   }
 
   private static RecoveryPoint point(PointManifest p) {

@@ -201,15 +201,28 @@ class CloudFailbackRealAgentsTest {
       Vm inCloud = cloudVm(rig);
       ProtectedItemWorkflow wf = rig.workflow(ITEM);
 
-      // A migration to the cloud: protection ends, the cloud VM is the workload and stays.
+      // A migration to the cloud: protection ends, the cloud VM is the workload and stays; with
+      // replica deletion the item's recovery points leave the store (the VM does not need them).
+      assertThat(storedObjects(storage)).isNotEmpty();
       wf.disable(new LifecycleRequest("job-off", true));
       ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
       assertThat(result.finalState()).isEqualTo(ItemState.DISABLED);
       assertThat(rig.store.steps("job-off"))
-          .containsExactly("keep-cloud-vm:running", "keep-cloud-vm:succeeded");
+          .containsExactly(
+              "delete-cloud-objects:running",
+              "delete-cloud-objects:succeeded",
+              "keep-cloud-vm:running",
+              "keep-cloud-vm:succeeded");
+      assertThat(storedObjects(storage)).isEmpty();
       Vm stillThere = rig.vmAtB(inCloud.getId());
       assertThat(stillThere.getPowerState()).isEqualTo("on");
       assertThat(rig.hashOverNbd(stillThere)).isEqualTo(guest.sha256());
+    }
+  }
+
+  private static List<String> storedObjects(String storage) throws Exception {
+    try (ObjectStore store = ObjectStores.open(storage)) {
+      return store.list("items/" + ITEM + "/");
     }
   }
 

@@ -14,8 +14,11 @@ import dev.haven.workflows.protection.AfterFailoverRequest;
 import dev.haven.workflows.protection.DrillReport;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
+import dev.haven.workflows.protection.LifecycleRequest;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
+import dev.haven.workflows.protection.ProtectionResult;
 import dev.haven.workflows.protection.TestCleanupRequest;
+import io.temporal.client.WorkflowStub;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -79,6 +82,50 @@ class CloudProtectionRealAgentsTest {
       try (ObjectStore store = ObjectStores.open(storage)) {
         assertThat(store.list("items/item-cloud/points/")).hasSizeGreaterThanOrEqualTo(3);
       }
+    }
+  }
+
+  @Test
+  void R6_disablingWithReplicaDeletionDeletesTheItemsObjectsAndKeepingThemKeepsThem()
+      throws Exception {
+    String storage = tmp.resolve("cloud-storage").toUri().toString();
+    try (RealAgentsRig rig = RealAgentsRig.cloud(tmp, storage)) {
+      SplittableRandom random = new SplittableRandom(12);
+      Vm gone = rig.runningVm("gone", DISK);
+      Vm kept = rig.runningVm("kept", DISK);
+      GuestDiskModel goneGuest = new GuestDiskModel(DISK);
+      RealAgentsRig.write(gone, goneGuest, random, 20);
+      RealAgentsRig.write(kept, new GuestDiskModel(DISK), random, 20);
+      ProtectedItemWorkflow goneWf = rig.protect("item-gone", gone.getId());
+      ProtectedItemWorkflow keptWf = rig.protect("item-kept", kept.getId());
+      rig.await(goneWf, ItemState.PROTECTED);
+      rig.await(keptWf, ItemState.PROTECTED);
+      rig.cycle(goneWf);
+      rig.cycle(keptWf);
+      List<String> keptObjects = objects(storage, "item-kept");
+      assertThat(objects(storage, "item-gone")).contains("items/item-gone/data-key");
+
+      goneWf.disable(new LifecycleRequest("job-gone", true));
+      assertThat(WorkflowStub.fromTyped(goneWf).getResult(ProtectionResult.class).finalState())
+          .isEqualTo(ItemState.DISABLED);
+      assertThat(rig.store.steps("job-gone"))
+          .contains("delete-cloud-objects:running", "delete-cloud-objects:succeeded");
+      assertThat(objects(storage, "item-gone")).isEmpty();
+      // The other item's objects are untouched, and the source VM runs on as it was.
+      assertThat(objects(storage, "item-kept")).isEqualTo(keptObjects);
+      assertThat(rig.hashOverNbd(rig.vmAtA(gone.getId()))).isEqualTo(goneGuest.sha256());
+
+      keptWf.disable(new LifecycleRequest("job-kept", false));
+      assertThat(WorkflowStub.fromTyped(keptWf).getResult(ProtectionResult.class).finalState())
+          .isEqualTo(ItemState.DISABLED);
+      assertThat(rig.store.steps("job-kept")).doesNotContain("delete-cloud-objects:running");
+      assertThat(objects(storage, "item-kept")).isEqualTo(keptObjects);
+    }
+  }
+
+  private static List<String> objects(String storage, String itemId) throws Exception {
+    try (ObjectStore store = ObjectStores.open(storage)) {
+      return store.list("items/" + itemId + "/");
     }
   }
 

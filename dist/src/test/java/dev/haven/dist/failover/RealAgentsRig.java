@@ -171,6 +171,10 @@ final class RealAgentsRig implements AutoCloseable {
     return agentA().setPower(SetPowerRequest.newBuilder().setVmId(vm.getId()).setOn(true).build());
   }
 
+  Vm vmAtA(String vmId) {
+    return agentA().getVm(VmRef.newBuilder().setVmId(vmId).build());
+  }
+
   Vm vmAtB(String vmId) {
     return agentB().getVm(VmRef.newBuilder().setVmId(vmId).build());
   }

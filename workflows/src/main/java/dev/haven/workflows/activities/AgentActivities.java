@@ -10,7 +10,7 @@ import java.util.Map;
  * method is idempotent, so that Temporal's retries are harmless.
  */
 @ActivityInterface
-public interface AgentActivities {
+public interface AgentActivities extends CloudSiteActivities {
 
   /** A source disk and the replica disk it replicates to. */
   record DiskPair(String sourceDiskId, String replicaDiskId, long sizeBytes) {}
@@ -254,46 +254,4 @@ public interface AgentActivities {
   ReplicaPrepared prepareSeededReplica(SeededReplicaInput input);
 
   // --- end reverse replication (R25) ---
-
-  // --- cloud site (issue 8) ---
-  record CloudStartInput(
-      String itemId, String sourceAgent, String vmId, String cloudHostAgent, String cloudStorage) {}
-
-  /**
-   * Starts replication to a cloud site's object store at the source, which writes the objects
-   * itself; no replica VM exists until a failover. Answers the VM's disks, each its own replica
-   * disk id. Idempotent.
-   */
-  default ReplicaPrepared startCloudReplication(CloudStartInput input) {
-    throw new UnsupportedOperationException("this worker cannot replicate to a cloud site");
-  }
-
-  record CloudCopyInput(String itemId, String sourceAgent, String diskId) {}
-
-  /**
-   * Uploads one disk as the item's base in the cloud site (chunks already stored are skipped, so a
-   * retry resumes cheaply); heartbeats as it goes.
-   */
-  default DiskCopied copyDiskToCloud(CloudCopyInput input) {
-    throw new UnsupportedOperationException("this worker cannot replicate to a cloud site");
-  }
-
-  record CloudMaterializeInput(
-      String itemId,
-      String cloudHostAgent,
-      String cloudStorage,
-      String pointId,
-      String vmName,
-      List<String> networks) {}
-
-  /**
-   * Failover to a cloud site: the cloud host builds a new powered-off VM at the point ("" for the
-   * newest) from the store's objects, on {@code networks}. Heartbeats while it works. Idempotent:
-   * every attempt carries the same request id, so a retry after a lost answer gets the VM the first
-   * attempt built, and one after a build cut short gets a new VM in place of the half-made one.
-   */
-  default MaterializedPoint materializeCloudPoint(CloudMaterializeInput input) {
-    throw new UnsupportedOperationException("this worker cannot fail over to a cloud site");
-  }
-  // --- end cloud site ---
 }

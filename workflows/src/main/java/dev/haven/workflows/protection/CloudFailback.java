@@ -1,5 +1,6 @@
 package dev.haven.workflows.protection;
 
+import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
@@ -90,8 +91,10 @@ final class CloudFailback {
     while (true) {
       Workflow.await(() -> s.pendingFailover != null || s.pendingLifecycle != null);
       if (s.pendingLifecycle != null) {
-        disable(s.pendingLifecycle.jobId());
-        return;
+        if (disable(s.pendingLifecycle)) {
+          return;
+        }
+        continue;
       }
       FailoverRequest request = s.pendingFailover;
       HostRef home = saga.run(request, cloudVmId);
@@ -155,18 +158,41 @@ final class CloudFailback {
 
   /**
    * Protection ends with the workload in the cloud (a migration to the cloud, say): the cloud VM is
-   * the workload, so it stays and runs whatever the policy says about replicas, and the store's
-   * objects stay for the operator to remove.
+   * the workload, so it stays and runs whatever the policy says about replicas. With replica
+   * deletion the store's objects (the item's recovery points) are deleted; the VM does not need
+   * them. True when the item is disabled; false when the deletion failed, the job says so, and the
+   * item stays committed in the cloud, waiting, so that the operator can disable again.
    */
-  private void disable(String jobId) {
+  private boolean disable(LifecycleRequest request) {
+    String jobId = request.jobId();
     rec.jobState(jobId, RUNNING, null);
-    rec.step(jobId, KEEP_CLOUD_VM, () -> null);
     s.pendingLifecycle = null;
     s.pendingLifecycleKind = null;
+    if (request.deleteReplica() && LifecycleSteps.deletesCloudObjects(s)) {
+      try {
+        rec.step(
+            jobId,
+            LifecycleSteps.DELETE_CLOUD_OBJECTS,
+            () -> LifecycleSteps.deleteCloudObjects(s, a));
+      } catch (ActivityFailure e) {
+        String message =
+            "step "
+                + LifecycleSteps.DELETE_CLOUD_OBJECTS
+                + " failed: "
+                + Failures.describe(e)
+                + ". The item stays committed in the cloud; fix the cause and disable again.";
+        s.lastError = Failures.describe(e);
+        rec.item(s);
+        rec.jobState(jobId, FAILED, message);
+        return false;
+      }
+    }
+    rec.step(jobId, KEEP_CLOUD_VM, () -> null);
     s.state = ItemState.DISABLED;
     s.healthy();
     rec.item(s);
     rec.jobState(jobId, SUCCEEDED, null);
+    return true;
   }
 
   /** The VM at home stops (an alternate one goes) and the cloud VM runs the workload again. */

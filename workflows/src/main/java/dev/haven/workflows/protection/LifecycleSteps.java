@@ -6,6 +6,8 @@ import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudItemDeleted;
+import dev.haven.workflows.activities.CloudSiteActivities.CloudItemInput;
 import dev.haven.workflows.model.Health;
 import dev.haven.workflows.model.ItemState;
 import io.temporal.failure.ActivityFailure;
@@ -23,6 +25,13 @@ final class LifecycleSteps {
   static final String STOP_TARGET = "stop-replication-target";
   static final String DELETE_REPLICA = "delete-replica";
   static final String KEEP_REPLICA = "keep-replica";
+  static final String DELETE_CLOUD_OBJECTS = "delete-cloud-objects";
+
+  /**
+   * Behind this version, disabling an item replicated to a cloud site with replica deletion also
+   * deletes its objects from the site's store (before, they stayed there, paid for, forever).
+   */
+  static final String DELETES_CLOUD_OBJECTS = "disable-deletes-cloud-objects";
 
   private static final Logger log = Workflow.getLogger(LifecycleSteps.class);
 
@@ -104,6 +113,10 @@ final class LifecycleSteps {
           step,
           () ->
               a.agent.stopReplication(new StopInput(s.itemId(), s.input.target().agentAddress())));
+      if (request.deleteReplica() && deletesCloudObjects(s)) {
+        step = DELETE_CLOUD_OBJECTS;
+        rec.step(jobId, step, () -> deleteCloudObjects(s, a));
+      }
       if (request.deleteReplica() && s.replicaVmId != null) {
         step = DELETE_REPLICA;
         rec.step(
@@ -127,6 +140,18 @@ final class LifecycleSteps {
     rec.item(s);
     rec.jobState(jobId, SUCCEEDED, null);
     return true;
+  }
+
+  /** True when the item's replica is a cloud site's objects and this run deletes them. */
+  static boolean deletesCloudObjects(ProtectionState s) {
+    return s.cloudStorage != null
+        && Workflow.getVersion(DELETES_CLOUD_OBJECTS, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /** The cloud host deletes every object of the item (idempotent, so a retried disable is too). */
+  static CloudItemDeleted deleteCloudObjects(ProtectionState s, ProtectionActivities a) {
+    return a.hasher.deleteCloudItem(
+        new CloudItemInput(s.itemId(), s.input.target().agentAddress(), s.cloudStorage));
   }
 
   private void fail(String jobId, String step, String error, String retry) {
