@@ -1,11 +1,13 @@
 package dev.haven.worker;
 
+import dev.haven.activities.fence.FenceActivitiesImpl;
 import dev.haven.workflows.activities.AgentActivities;
 import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.model.TaskQueues;
 import dev.haven.workflows.plans.MemberFailoverWorkflowImpl;
 import dev.haven.workflows.plans.PlanActivities;
 import dev.haven.workflows.plans.RecoveryPlanWorkflowImpl;
+import dev.haven.workflows.protection.OldSourceFenceImpl;
 import dev.haven.workflows.protection.ProtectedItemWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -50,9 +52,10 @@ public final class HavenWorker {
     Worker worker = factory.newWorker(TaskQueues.HAVEN, tuning.workerOptions());
     worker.registerWorkflowImplementationTypes(
         ProtectedItemWorkflowImpl.class,
+        OldSourceFenceImpl.class,
         RecoveryPlanWorkflowImpl.class,
         MemberFailoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(agent, store);
+    worker.registerActivitiesImplementations(agent, store, new FenceActivitiesImpl(client));
     if (plans != null) {
       worker.registerActivitiesImplementations(plans);
     }

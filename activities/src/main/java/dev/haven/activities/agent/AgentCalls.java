@@ -9,6 +9,7 @@ import dev.haven.protocol.VmRef;
 import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.model.ErrorType;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -44,8 +45,21 @@ final class AgentCalls {
       return rpc.apply(
           channels.agent(address).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
     } catch (StatusRuntimeException e) {
-      throw AgentErrors.failure(name, address, e);
+      throw failure(name, address, e);
     }
+  }
+
+  /**
+   * The activity failure for a failed call. When the agent could not be reached, the channel's own
+   * reconnect back-off (which grows to two minutes) is cut short: Temporal's retry policy already
+   * spaces the attempts, and an agent that comes back should be reached at the next one, not
+   * minutes later.
+   */
+  private RuntimeException failure(String name, String address, StatusRuntimeException e) {
+    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+      channels.channel(address).resetConnectBackoff();
+    }
+    return AgentErrors.failure(name, address, e);
   }
 
   /**
@@ -144,7 +158,7 @@ final class AgentCalls {
           ctx.heartbeat(details.apply(last));
         }
       } catch (StatusRuntimeException e) {
-        throw AgentErrors.failure(name, address, e);
+        throw failure(name, address, e);
       } finally {
         scope.detach(previous);
       }

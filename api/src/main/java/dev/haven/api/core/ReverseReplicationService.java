@@ -9,11 +9,14 @@ import dev.haven.store.ProtectedItem;
 import dev.haven.store.ProtectedItemDao;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.model.TaskQueues;
+import dev.haven.workflows.protection.OldSourceFence;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionInput;
 import dev.haven.workflows.protection.ReverseDirection;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -77,6 +80,7 @@ public final class ReverseReplicationService {
               return ReverseDirection.of(
                   current, item.replicaVmId(), item.vmId(), jobId, current.copyFrequencySeconds());
             });
+    stopFence(itemId);
     ProtectedItemWorkflow workflow =
         workflows.newWorkflowStub(
             ProtectedItemWorkflow.class,
@@ -98,5 +102,22 @@ public final class ReverseReplicationService {
     }
     LOG.info("reverse replication of item {} started as job {}", itemId, jobId);
     return new ItemJson.Accepted(jobId, null);
+  }
+
+  /**
+   * Cancels the item's old-source fence if it still waits for the old host: the reversed run powers
+   * the old VM off itself and then replicates into it, which a late fence must not undo by stopping
+   * the new role there.
+   */
+  private void stopFence(String itemId) {
+    try {
+      workflows.newUntypedWorkflowStub(OldSourceFence.workflowId(itemId)).cancel();
+      LOG.info("item {}: the old source's fence gives way to reverse replication", itemId);
+    } catch (WorkflowNotFoundException e) {
+      // None running: it finished, or the failover was not an unplanned one.
+    } catch (WorkflowException e) {
+      // Already closed, or the server refused: the reversed run powers the old VM off anyway.
+      LOG.info("item {}: no fence to cancel ({})", itemId, e.getMessage());
+    }
   }
 }

@@ -156,6 +156,14 @@ final class RealAgentsRig implements AutoCloseable {
     a = null;
   }
 
+  /**
+   * The source site comes back: its agent starts again on the same data folder and, as a host that
+   * went down does, starts again the VMs that were running.
+   */
+  void restartA() throws IOException {
+    a = AgentServer.start(configA);
+  }
+
   /** A running VM at the source with one disk of {@code sizeBytes}, on network lan. */
   Vm runningVm(String name, long sizeBytes) {
     Vm vm =

@@ -16,6 +16,7 @@ import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.model.TaskQueues;
 import dev.haven.workflows.protection.AfterFailoverRequest;
 import dev.haven.workflows.protection.FailoverRequest;
+import dev.haven.workflows.protection.OldSourceFence;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionInput;
 import dev.haven.workflows.protection.ReverseDirection;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -168,8 +170,13 @@ class ReturnHomeRealAgentsTest {
       assertThat(rig.hashOverNbd(atB)).isEqualTo(guest.sha256());
       RealAgentsRig.write(atB, guest, random, 3);
 
-      // The primary is back with its VM as it was when it went down (with the 4 lost writes).
+      // The primary is back with its VM as it was when it went down (with the 4 lost writes);
+      // the fence the commit left behind powers that VM off once the primary answers.
       rig.a = AgentServer.start(rig.configA);
+      rig.client
+          .newUntypedWorkflowStub(OldSourceFence.workflowId("item-unp"))
+          .getResult(60, TimeUnit.SECONDS, OldSourceFence.Result.class);
+      assertThat(rig.vmAtA(vm.getId()).getPowerState()).isEqualTo("off");
       assertThat(hash(rig.agentA(), vm.getId())).isEqualTo(withLostWrites);
 
       // R25: the operator asks for reverse replication (the API starts this run).

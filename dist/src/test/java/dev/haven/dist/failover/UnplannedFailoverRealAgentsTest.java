@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.haven.dist.client.GuestDiskModel;
+import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.AfterFailoverRequest;
 import dev.haven.workflows.protection.FailoverRequest;
 import dev.haven.workflows.protection.FailoverView;
+import dev.haven.workflows.protection.OldSourceFence;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionResult;
 import io.grpc.Status;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,7 +114,26 @@ class UnplannedFailoverRealAgentsTest {
               "stop-replication:running",
               "stop-replication:succeeded",
               "discard-other-points:running",
-              "discard-other-points:succeeded");
+              "discard-other-points:succeeded",
+              "fence-old-source:running",
+              "fence-old-source:succeeded");
+
+      // The source site comes back and its agent starts the old VM again, as it was running when
+      // the site went down: the fence that the commit left behind powers it off and ends its
+      // source role, so that only the failed-over VM runs.
+      rig.restartA();
+      OldSourceFence.Result fenced =
+          rig.client
+              .newUntypedWorkflowStub(OldSourceFence.workflowId("item-u"))
+              .getResult(60, TimeUnit.SECONDS, OldSourceFence.Result.class);
+      assertThat(fenced.vmWasGone()).isFalse();
+      assertThat(rig.vmAtA(vm.getId()).getPowerState()).isEqualTo("off");
+      assertThat(rig.vmAtB(changed.vmId()).getPowerState()).isEqualTo("on");
+      assertThat(
+              rig.agentA()
+                  .getReplicationState(ItemRef.newBuilder().setItemId("item-u").build())
+                  .getActive())
+          .isFalse();
     }
   }
 

@@ -155,6 +155,10 @@ final class CommitSteps {
             == 1) {
       ReverseDirection.continueAfterPlannedCommit(s, jobId);
     }
+    if (!f.planned()) {
+      // The old source was left as it was; when its host comes back it must not run it again.
+      FenceStarter.start(s, a, rec, jobId);
+    }
     s.state = ItemState.COMMITTED;
     s.healthy();
     rec.item(s);

@@ -4,6 +4,7 @@ import static dev.haven.workflows.activities.ActivityRetries.backoff;
 
 import dev.haven.workflows.activities.ActivityRetries;
 import dev.haven.workflows.activities.AgentActivities;
+import dev.haven.workflows.activities.FenceActivities;
 import dev.haven.workflows.activities.StoreActivities;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.activity.LocalActivityOptions;
@@ -84,6 +85,7 @@ final class ProtectionActivities {
   final AgentActivities lastCycler;
   final StoreActivities store;
   final StoreActivities cycleStore;
+  final FenceActivities fence;
 
   ProtectionActivities() {
     agent = Workflow.newActivityStub(AgentActivities.class, AGENT_COMMAND);
@@ -93,5 +95,6 @@ final class ProtectionActivities {
     lastCycler = Workflow.newActivityStub(AgentActivities.class, LAST_CYCLE);
     store = Workflow.newActivityStub(StoreActivities.class, STORE);
     cycleStore = Workflow.newLocalActivityStub(StoreActivities.class, CYCLE_STORE);
+    fence = Workflow.newActivityStub(FenceActivities.class, STORE);
   }
 }

@@ -12,6 +12,7 @@ import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import dev.haven.workflows.activities.AgentActivities.DeleteVmInput;
@@ -170,13 +171,59 @@ class AfterFailoverTest {
             "stop-replication:running",
             "stop-replication:succeeded",
             "discard-other-points:running",
-            "discard-other-points:succeeded");
+            "discard-other-points:succeeded",
+            "fence-old-source:running",
+            "fence-old-source:succeeded");
     assertThat(h.jobStates("job-commit"))
         .extracting("state")
         .containsExactly("running", "succeeded");
     var last = h.items().get(h.items().size() - 1);
     assertThat(last.state()).isEqualTo("committed");
     assertThat(last.replicaVmId()).isEqualTo("copy-1");
+  }
+
+  @Test
+  void R24_anUnplannedCommitFencesTheOldSourceOnceItsHostAnswersAgain() {
+    // The old source's host is down: every command to it fails, as a network error does.
+    AtomicInteger refused = new AtomicInteger();
+    doAnswer(
+            call -> {
+              PowerInput in = call.getArgument(0);
+              if (in.agentAddress().equals(SOURCE.agentAddress()) && refused.get() < 3) {
+                refused.incrementAndGet();
+                throw ApplicationFailure.newFailure("connection refused", "NetworkError");
+              }
+              return null;
+            })
+        .when(h.agent)
+        .setPower(any());
+    ProtectedItemWorkflow wf = failedOver("unplanned", "rp-2", null);
+
+    wf.commit(new AfterFailoverRequest("job-commit", null));
+    assertThat(WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class).finalState())
+        .isEqualTo(ItemState.COMMITTED);
+
+    // The fence outlives the committed run and keeps trying until the host answers.
+    OldSourceFence.Result fenced =
+        h.client
+            .newUntypedWorkflowStub(OldSourceFence.workflowId(ITEM))
+            .getResult(OldSourceFence.Result.class);
+    assertThat(fenced.vmWasGone()).isFalse();
+    assertThat(refused.get()).isEqualTo(3);
+    InOrder order = inOrder(h.agent);
+    // Three refused attempts, then the one that powered it off; its role stopped after.
+    order.verify(h.agent, times(4)).setPower(new PowerInput(SOURCE.agentAddress(), VM, false));
+    order.verify(h.agent).stopReplication(new StopInput(ITEM, SOURCE.agentAddress()));
+  }
+
+  @Test
+  void R24_aPlannedCommitStartsNoFence() {
+    ProtectedItemWorkflow wf = failedOver("planned", "latest", null);
+    wf.commit(new AfterFailoverRequest("job-commit", null));
+    ProtectionHarness.awaitTrue(
+        () -> h.jobStates("job-commit").size() == 2, "the commit job's end");
+    // The planned failover shut the source down itself, and the item goes on reversed.
+    assertThat(h.stepsOf("job-commit")).isNotEmpty().doesNotContain("fence-old-source:running");
   }
 
   @Test

@@ -19,6 +19,7 @@ import dev.haven.workflows.activities.AgentActivities.ReplicaPrepared;
 import dev.haven.workflows.activities.AgentActivities.ReplicationStarted;
 import dev.haven.workflows.activities.AgentActivities.StopInput;
 import dev.haven.workflows.activities.AgentActivities.Stopped;
+import dev.haven.workflows.activities.FenceActivities;
 import dev.haven.workflows.activities.StoreActivities;
 import dev.haven.workflows.activities.StoreActivities.Ack;
 import dev.haven.workflows.model.HostRef;
@@ -55,6 +56,7 @@ final class ProtectionHarness implements AutoCloseable {
   final WorkflowClient client;
   final AgentActivities agent = mock(AgentActivities.class, withSettings().withoutAnnotations());
   final StoreActivities store = mock(StoreActivities.class, withSettings().withoutAnnotations());
+  final FenceActivities fence = mock(FenceActivities.class, withSettings().withoutAnnotations());
   final AtomicLong seq = new AtomicLong();
 
   /** The first run of the item's workflow, as {@link #start} started it. */
@@ -68,10 +70,11 @@ final class ProtectionHarness implements AutoCloseable {
     answerLikeHealthyAgents();
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.HAVEN);
-    worker.registerWorkflowImplementationTypes(workflowType);
-    worker.registerActivitiesImplementations(agent, store);
+    worker.registerWorkflowImplementationTypes(workflowType, OldSourceFenceImpl.class);
+    worker.registerActivitiesImplementations(agent, store, fence);
     env.start();
     client = env.getWorkflowClient();
+    startFencesForReal();
   }
 
   /** A harness whose test server's clock starts at {@code initialTime} (e.g. a weekday 09:59). */
@@ -83,10 +86,32 @@ final class ProtectionHarness implements AutoCloseable {
                 .setInitialTime(initialTime)
                 .build());
     Worker worker = env.newWorker(TaskQueues.HAVEN);
-    worker.registerWorkflowImplementationTypes(ProtectedItemWorkflowImpl.class);
-    worker.registerActivitiesImplementations(agent, store);
+    worker.registerWorkflowImplementationTypes(
+        ProtectedItemWorkflowImpl.class, OldSourceFenceImpl.class);
+    worker.registerActivitiesImplementations(agent, store, fence);
     env.start();
     client = env.getWorkflowClient();
+    startFencesForReal();
+  }
+
+  /** The fence activity starts the fence workflow on this test server, as the worker's does. */
+  private void startFencesForReal() {
+    when(fence.startOldSourceFence(any()))
+        .thenAnswer(
+            call -> {
+              OldSourceFence.Input in = call.getArgument(0);
+              String id = OldSourceFence.workflowId(in.itemId());
+              WorkflowClient.start(
+                  client.newWorkflowStub(
+                          OldSourceFence.class,
+                          WorkflowOptions.newBuilder()
+                              .setTaskQueue(TaskQueues.HAVEN)
+                              .setWorkflowId(id)
+                              .build())
+                      ::fence,
+                  in);
+              return new FenceActivities.FenceStarted(id, false);
+            });
   }
 
   static ProtectionInput freshInput() {
