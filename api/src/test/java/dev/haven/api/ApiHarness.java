@@ -48,7 +48,8 @@ final class ApiHarness implements AutoCloseable {
     jdbi = HavenStore.open(dbUrl, "sa", "");
     temporal = TestWorkflowEnvironment.newInstance();
     Worker worker = temporal.newWorker(TaskQueues.HAVEN);
-    worker.registerWorkflowImplementationTypes(FakeProtectedItemWorkflow.class);
+    worker.registerWorkflowImplementationTypes(
+        FakeProtectedItemWorkflow.class, WaitingOldSourceFence.class);
     temporal.start();
     seed.accept(jdbi, temporal);
     app =

@@ -1,14 +1,22 @@
 package dev.haven.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.store.JobDao;
 import dev.haven.store.ProtectedItem;
 import dev.haven.workflows.model.ItemState;
+import dev.haven.workflows.model.TaskQueues;
+import dev.haven.workflows.protection.OldSourceFence;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import dev.haven.workflows.protection.ProtectionInput;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.failure.CanceledFailure;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +78,38 @@ class ReverseReplicationApiTest {
     assertThat(input.source().hostId()).isEqualTo(item.targetHostId());
     assertThat(input.target().hostId()).isEqualTo(item.sourceHostId());
     assertThat(input.source().siteId()).isNotEqualTo(item.activeSiteId());
+  }
+
+  @Test
+  void R25_reverseReplicateCancelsTheOldSourceFenceStillWaitingForItsHost() throws Exception {
+    ProtectedItem item = item("r25-fence", ItemState.COMMITTED);
+    WorkflowClient client = H.temporal.getWorkflowClient();
+    client
+        .newUntypedWorkflowStub(ProtectedItemWorkflow.workflowId(item.id()))
+        .terminate("committed");
+    // The commit's fence still waits for the old source's host.
+    OldSourceFence fence =
+        client.newWorkflowStub(
+            OldSourceFence.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(TaskQueues.HAVEN)
+                .setWorkflowId(OldSourceFence.workflowId(item.id()))
+                .build());
+    WorkflowClient.start(fence::fence, new OldSourceFence.Input(item.id(), "a:1", item.vmId()));
+
+    Http.Reply reply = H.http().post("/protected-items/" + item.id() + "/reverse-replicate", "{}");
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(202);
+    // The reversed run powers the old VM off and replicates into it; a late fence must not stop
+    // the new role there, so it was cancelled.
+    assertThatThrownBy(
+            () ->
+                client
+                    .newUntypedWorkflowStub(OldSourceFence.workflowId(item.id()))
+                    .getResult(30, TimeUnit.SECONDS, OldSourceFence.Result.class))
+        .isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(CanceledFailure.class);
+    awaitReversed(item.id());
   }
 
   @Test

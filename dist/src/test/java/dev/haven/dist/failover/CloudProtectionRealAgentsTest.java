@@ -111,15 +111,16 @@ class CloudProtectionRealAgentsTest {
       assertThat(rig.store.steps("job-gone"))
           .contains("delete-cloud-objects:running", "delete-cloud-objects:succeeded");
       assertThat(objects(storage, "item-gone")).isEmpty();
-      // The other item's objects are untouched, and the source VM runs on as it was.
-      assertThat(objects(storage, "item-kept")).isEqualTo(keptObjects);
+      // None of the other item's objects went (it goes on replicating meanwhile, so it may have
+      // more), and the source VM runs on as it was.
+      assertThat(objects(storage, "item-kept")).containsAll(keptObjects);
       assertThat(rig.hashOverNbd(rig.vmAtA(gone.getId()))).isEqualTo(goneGuest.sha256());
 
       keptWf.disable(new LifecycleRequest("job-kept", false));
       assertThat(WorkflowStub.fromTyped(keptWf).getResult(ProtectionResult.class).finalState())
           .isEqualTo(ItemState.DISABLED);
       assertThat(rig.store.steps("job-kept")).doesNotContain("delete-cloud-objects:running");
-      assertThat(objects(storage, "item-kept")).isEqualTo(keptObjects);
+      assertThat(objects(storage, "item-kept")).containsAll(keptObjects);
     }
   }
 
