@@ -7,6 +7,7 @@ import dev.haven.cloud.store.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,20 +28,30 @@ public final class KeyRotation {
 
   private KeyRotation() {}
 
-  /** What a rotation did. */
-  public record Rotated(VaultKeyring keyring, int dataKeysRewrapped) {}
+  /** What a rotation did: the keyring saved, and how many data keys it rewrapped in each store. */
+  public record Rotated(VaultKeyring keyring, Map<String, Integer> rewrappedByStore) {
+    public int dataKeysRewrapped() {
+      return rewrappedByStore.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
 
   /**
-   * Rotates with a new key added to {@code keyring}, saved to {@code keyringFile}. Every data key
-   * is checked first: one the keyring cannot unwrap is an error naming its item, and nothing
-   * changes.
+   * Rotates with a new key added to {@code keyring}, saved to {@code keyringFile}, over every store
+   * the keyring serves ({@code stores}, by location, in order). Every data key in every store is
+   * checked first: one the keyring cannot unwrap is an error naming its item, and nothing changes.
    */
-  public static Rotated rotate(ObjectStore store, VaultKeyring keyring, Path keyringFile)
-      throws IOException {
-    check(store, keyring);
+  public static Rotated rotate(
+      Map<String, ObjectStore> stores, VaultKeyring keyring, Path keyringFile) throws IOException {
+    for (ObjectStore store : stores.values()) {
+      check(store, keyring);
+    }
     VaultKeyring next = keyring.withNewCurrentKey();
     next.save(keyringFile);
-    return new Rotated(next, rewrap(store, next));
+    Map<String, Integer> rewrapped = new LinkedHashMap<>();
+    for (Map.Entry<String, ObjectStore> store : stores.entrySet()) {
+      rewrapped.put(store.getKey(), rewrap(store.getValue(), next));
+    }
+    return new Rotated(next, rewrapped);
   }
 
   /** Rewraps every data key not wrapped by {@code keyring}'s current key; returns how many. */

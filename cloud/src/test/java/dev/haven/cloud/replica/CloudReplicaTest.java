@@ -197,7 +197,7 @@ class CloudReplicaTest {
     CloudReplica.open(store, keyring, "item-2");
     Map<String, String> before = objectHashes();
     Path keyringFile = dir.resolve("vault.keyring");
-    KeyRotation.Rotated rotated = KeyRotation.rotate(store, keyring, keyringFile);
+    KeyRotation.Rotated rotated = KeyRotation.rotate(Map.of("store", store), keyring, keyringFile);
     assertThat(rotated.dataKeysRewrapped()).isEqualTo(2);
     assertThat(VaultKeyring.load(keyringFile).currentId()).isEqualTo("k2");
     Map<String, String> after = objectHashes();

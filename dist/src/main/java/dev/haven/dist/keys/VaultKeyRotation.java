@@ -47,18 +47,16 @@ public final class VaultKeyRotation {
   private VaultKeyring rotateHolding(OperatorStores stores, boolean retireOld) throws IOException {
     // Read again under the lock: a rotation that ended meanwhile may have added a key.
     VaultKeyring keyring = KeyringFiles.read(keyringFile);
-    for (ObjectStore store : stores.all().values()) {
-      KeyRotation.check(store, keyring);
-    }
-    VaultKeyring next = keyring.withNewCurrentKey();
-    next.save(keyringFile);
+    KeyRotation.Rotated rotated = KeyRotation.rotate(stores.all(), keyring, keyringFile);
+    VaultKeyring next = rotated.keyring();
     out.printf("added key %s to %s as the current key%n", next.currentId(), keyringFile);
-    for (Map.Entry<String, ObjectStore> store : stores.all().entrySet()) {
-      int rewrapped = KeyRotation.rewrap(store.getValue(), next);
-      out.printf(
-          "rotated %d data keys in %s to key %s%n",
-          rewrapped, OperatorStores.shown(store.getKey()), next.currentId());
-    }
+    rotated
+        .rewrappedByStore()
+        .forEach(
+            (location, rewrapped) ->
+                out.printf(
+                    "rotated %d data keys in %s to key %s%n",
+                    rewrapped, OperatorStores.shown(location), next.currentId()));
     out.flush();
     return retireOld ? retire(next, stores) : next;
   }
