@@ -47,7 +47,7 @@ public final class AgentActivitiesImpl implements AgentActivities {
     this.resyncer = new DiskResyncer(calls);
     this.prerequisites = new Prerequisites(calls, COMMAND_DEADLINE);
     this.failoverVms = new FailoverVms(calls);
-    this.cloud = new CloudReplicationCalls(channels, calls);
+    this.cloud = new CloudReplicationCalls(calls);
     this.setup = new ReplicaSetup(calls);
     this.status = new ReplicaStatus(calls);
   }

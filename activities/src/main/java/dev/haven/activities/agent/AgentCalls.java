@@ -2,6 +2,7 @@ package dev.haven.activities.agent;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.haven.protocol.AgentServiceGrpc;
+import dev.haven.protocol.CloudServiceGrpc;
 import dev.haven.protocol.ItemRef;
 import dev.haven.protocol.ReplicationState;
 import dev.haven.protocol.Vm;
@@ -107,10 +108,33 @@ final class AgentCalls {
       Duration deadline,
       Object details,
       Function<AgentServiceGrpc.AgentServiceFutureStub, ListenableFuture<T>> rpc) {
-    ListenableFuture<T> future =
+    return awaitHeartbeating(
+        name,
+        address,
+        details,
         rpc.apply(
             AgentServiceGrpc.newFutureStub(channels.channel(address))
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
+  }
+
+  /** As {@link #callHeartbeating}, for a call of a cloud site's host agent's CloudService. */
+  <T> T callCloudHeartbeating(
+      String name,
+      String address,
+      Duration deadline,
+      Object details,
+      Function<CloudServiceGrpc.CloudServiceFutureStub, ListenableFuture<T>> rpc) {
+    return awaitHeartbeating(
+        name,
+        address,
+        details,
+        rpc.apply(
+            CloudServiceGrpc.newFutureStub(channels.channel(address))
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)));
+  }
+
+  private <T> T awaitHeartbeating(
+      String name, String address, Object details, ListenableFuture<T> future) {
     try {
       while (true) {
         try {
@@ -120,7 +144,9 @@ final class AgentCalls {
         }
       }
     } catch (ExecutionException e) {
-      throw AgentErrors.failure(name, address, e.getCause());
+      throw e.getCause() instanceof StatusRuntimeException status
+          ? failure(name, address, status)
+          : AgentErrors.failure(name, address, e.getCause());
     } catch (InterruptedException e) {
       future.cancel(true);
       Thread.currentThread().interrupt();

@@ -1,7 +1,6 @@
 package dev.haven.activities.agent;
 
 import dev.haven.protocol.CloudItemRef;
-import dev.haven.protocol.CloudServiceGrpc;
 import dev.haven.protocol.CopyDiskRequest;
 import dev.haven.protocol.CopyProgress;
 import dev.haven.protocol.DeleteCloudItemResponse;
@@ -11,7 +10,6 @@ import dev.haven.protocol.MaterializeCloudPointRequest;
 import dev.haven.protocol.MaterializeRecoveryPointResponse;
 import dev.haven.protocol.StartReplicationRequest;
 import dev.haven.protocol.Vm;
-import dev.haven.protocol.client.AgentChannels;
 import dev.haven.workflows.activities.AgentActivities.DiskCopied;
 import dev.haven.workflows.activities.AgentActivities.DiskPair;
 import dev.haven.workflows.activities.AgentActivities.MaterializedPoint;
@@ -22,18 +20,12 @@ import dev.haven.workflows.activities.CloudSiteActivities.CloudItemInput;
 import dev.haven.workflows.activities.CloudSiteActivities.CloudMaterializeInput;
 import dev.haven.workflows.activities.CloudSiteActivities.CloudStartInput;
 import dev.haven.workflows.model.ErrorType;
-import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 
 /**
  * The agent activities of replication to a cloud site (issue 8): the source agent starts tracking
@@ -44,11 +36,9 @@ final class CloudReplicationCalls {
   /** Uploading a disk or building a VM from the store takes as long as an initial copy. */
   private static final Duration COPY_DEADLINE = DiskCopier.COPY_DEADLINE;
 
-  private final AgentChannels channels;
   private final AgentCalls calls;
 
-  CloudReplicationCalls(AgentChannels channels, AgentCalls calls) {
-    this.channels = channels;
+  CloudReplicationCalls(AgentCalls calls) {
     this.calls = calls;
   }
 
@@ -105,9 +95,10 @@ final class CloudReplicationCalls {
             .setRequestId(ctx.getInfo().getRunId() + "/" + ctx.getInfo().getActivityId())
             .build();
     MaterializeRecoveryPointResponse r =
-        awaitHeartbeating(
+        calls.callCloudHeartbeating(
             "MaterializeCloudPoint",
             in.cloudHostAgent(),
+            COPY_DEADLINE,
             in.itemId(),
             cloud -> cloud.materializeCloudPoint(request));
     return FailoverVms.materializedPoint(r, 0);
@@ -118,44 +109,12 @@ final class CloudReplicationCalls {
     CloudItemRef request =
         CloudItemRef.newBuilder().setItemId(in.itemId()).setCloudStorage(in.cloudStorage()).build();
     DeleteCloudItemResponse r =
-        awaitHeartbeating(
+        calls.callCloudHeartbeating(
             "DeleteCloudItem",
             in.cloudHostAgent(),
+            COPY_DEADLINE,
             in.itemId(),
             cloud -> cloud.deleteCloudItem(request));
     return new CloudItemDeleted(r.getObjectsDeleted());
-  }
-
-  /**
-   * Runs a long cloud-host call on another thread and heartbeats every few seconds until it
-   * answers, so that the activity's heartbeat timeout stays short while the host works for minutes.
-   */
-  private <T> T awaitHeartbeating(
-      String name,
-      String agent,
-      String itemId,
-      Function<CloudServiceGrpc.CloudServiceBlockingStub, T> rpc) {
-    ActivityExecutionContext ctx = Activity.getExecutionContext();
-    CompletableFuture<T> call =
-        CompletableFuture.supplyAsync(
-            () ->
-                rpc.apply(
-                    CloudServiceGrpc.newBlockingStub(channels.channel(agent))
-                        .withDeadlineAfter(COPY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)));
-    while (true) {
-      try {
-        return call.get(5, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        ctx.heartbeat(itemId);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof StatusRuntimeException status) {
-          throw AgentErrors.failure(name, agent, status);
-        }
-        throw new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
   }
 }
