@@ -1,6 +1,10 @@
 package dev.haven.agent.changelog;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.zip.CRC32C;
@@ -45,6 +49,18 @@ public final class Checksums {
     if (data != null) {
       digest.update(data.duplicate());
     }
+  }
+
+  /** SHA-256 of a whole file (a sparse one's holes read as zeros), in lower-case hex. */
+  public static String sha256(Path file) throws IOException {
+    MessageDigest digest = sha256();
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 20];
+      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
+    }
+    return hex(digest.digest());
   }
 
   /** Lower-case hex of {@code bytes}. */

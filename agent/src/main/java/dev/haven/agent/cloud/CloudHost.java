@@ -1,6 +1,7 @@
 package dev.haven.agent.cloud;
 
 import dev.haven.agent.NotFoundException;
+import dev.haven.agent.changelog.Checksums;
 import dev.haven.agent.vm.FileVmDriver;
 import dev.haven.agent.vm.VmDisk;
 import dev.haven.agent.vm.VmRecord;
@@ -11,13 +12,8 @@ import dev.haven.cloud.replica.CloudReplica;
 import dev.haven.cloud.replica.ItemDeletion;
 import dev.haven.cloud.replica.Materializer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -86,7 +82,7 @@ public final class CloudHost {
           CloudReplica replica = stores.replica(b.location(), b.itemId());
           List<String> hashes = new ArrayList<>();
           for (VmDisk disk : vm.get().disks()) {
-            hashes.add(sha256(disk.image()));
+            hashes.add(Checksums.sha256(disk.image()));
           }
           return new Built(replica.manifest(earlier.get().pointSeq()), vm.get(), hashes);
         }
@@ -124,7 +120,7 @@ public final class CloudHost {
       for (int i = 0; i < point.disks().size(); i++) {
         VmDisk disk = vm.disks().get(i);
         materializer.materialize(point.disks().get(i), disk.image());
-        hashes.add(sha256(disk.image()));
+        hashes.add(Checksums.sha256(disk.image()));
       }
       if (b.publicIp() != null && !b.publicIp().isBlank()) {
         driver.setAddresses(vm.id(), "", b.publicIp());
@@ -169,20 +165,5 @@ public final class CloudHost {
             () ->
                 new NotFoundException(
                     "item '" + itemId + "' has no point '" + pointId + "' in the cloud site"));
-  }
-
-  static String sha256(Path file) throws IOException {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = Files.newInputStream(file)) {
-        byte[] buffer = new byte[1 << 20];
-        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-          digest.update(buffer, 0, n);
-        }
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
