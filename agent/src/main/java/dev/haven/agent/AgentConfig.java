@@ -75,9 +75,9 @@ public record AgentConfig(
   }
 
   /**
-   * The keyring file this agent reads: the configured one, else (for agents and test rigs started
-   * before the keyring was a config field) the {@code haven.vault.keyring} system property or the
-   * {@code HAVEN_VAULT_KEYRING} environment variable, else {@code <dataDir>/vault.keyring}.
+   * The keyring file this agent reads: the configured one, else (for config files written before
+   * the keyring was a config field) the {@code haven.vault.keyring} system property or the {@code
+   * HAVEN_VAULT_KEYRING} environment variable, else {@code <dataDir>/vault.keyring}.
    */
   public Path keyringFile() {
     if (vaultKeyring != null) {

@@ -50,9 +50,8 @@ class CloudSiteTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path keyring = root.resolve("vault.keyring");
-    VaultKeyring.loadOrCreate(keyring);
-    System.setProperty("haven.vault.keyring", keyring.toString());
+    // The agents' shared keyring (TwoAgents), made before either starts.
+    VaultKeyring.loadOrCreate(root.resolve("vault.keyring"));
     storage = root.resolve("cloud-storage").toUri().toString();
     agents = TwoAgents.start(root);
   }
@@ -60,7 +59,6 @@ class CloudSiteTest {
   @AfterAll
   static void stop() {
     agents.close();
-    System.clearProperty("haven.vault.keyring");
   }
 
   private static CloudServiceGrpc.CloudServiceBlockingStub cloudHost() {

@@ -44,15 +44,17 @@ final class TwoAgents implements AutoCloseable {
 
   private AgentConfig config(String name, String site) throws IOException {
     TlsFiles tls = ca.issue(root.resolve(name).resolve("tls"), "agent-" + name, List.of());
+    // One vault keyring for both, as the agents of one installation share it.
     return new AgentConfig(
-        "host-" + name,
-        site,
-        root.resolve(name).resolve("data"),
-        "127.0.0.1",
-        freePort(),
-        "127.0.0.1",
-        freePort(),
-        tls);
+            "host-" + name,
+            site,
+            root.resolve(name).resolve("data"),
+            "127.0.0.1",
+            freePort(),
+            "127.0.0.1",
+            freePort(),
+            tls)
+        .withVaultKeyring(root.resolve("vault.keyring"));
   }
 
   static int freePort() throws IOException {
