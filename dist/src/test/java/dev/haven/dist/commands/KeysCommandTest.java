@@ -8,6 +8,7 @@ import dev.haven.cloud.layout.CloudKeys;
 import dev.haven.cloud.replica.CloudReplica;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.CloudObjects;
 import dev.haven.dist.keys.KeyringLock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -110,14 +109,14 @@ class KeysCommandTest {
       CloudReplica.open(store, foreign, "item-x").putSealed(sealedKey("item-x"), new byte[] {1});
     }
     byte[] keyringBefore = Files.readAllBytes(keyring);
-    Map<String, String> objectsBefore = objectHashes(storage);
+    Map<String, String> objectsBefore = CloudObjects.hashes(storage);
 
     String err =
         keysErr(
             1, "rotate", "--keyring", keyring.toString(), "--store", storage, "--store", second);
     assertThat(err).contains("item-x").contains("'k3'");
     assertThat(Files.readAllBytes(keyring)).isEqualTo(keyringBefore);
-    assertThat(objectHashes(storage)).isEqualTo(objectsBefore);
+    assertThat(CloudObjects.hashes(storage)).isEqualTo(objectsBefore);
 
     // The same id as ours but other key material: refused as not unwrapping, also by item.
     try (ObjectStore store = ObjectStores.open(second)) {
@@ -130,13 +129,13 @@ class KeysCommandTest {
             1, "rotate", "--keyring", keyring.toString(), "--store", storage, "--store", second);
     assertThat(err).contains("item-y").contains("does not unwrap");
     assertThat(Files.readAllBytes(keyring)).isEqualTo(keyringBefore);
-    assertThat(objectHashes(storage)).isEqualTo(objectsBefore);
+    assertThat(CloudObjects.hashes(storage)).isEqualTo(objectsBefore);
   }
 
   @Test
   void R6_aMissingKeyringOrStoreIsAClearErrorAndNothingChanges() throws Exception {
     byte[] keyringBefore = Files.readAllBytes(keyring);
-    Map<String, String> objectsBefore = objectHashes(storage);
+    Map<String, String> objectsBefore = CloudObjects.hashes(storage);
     Path absent = dir.resolve("absent.keyring");
 
     assertThat(keysErr(1, "rotate", "--keyring", absent.toString(), "--store", storage))
@@ -172,13 +171,13 @@ class KeysCommandTest {
         .contains("line 2");
 
     assertThat(Files.readAllBytes(keyring)).isEqualTo(keyringBefore);
-    assertThat(objectHashes(storage)).isEqualTo(objectsBefore);
+    assertThat(CloudObjects.hashes(storage)).isEqualTo(objectsBefore);
   }
 
   @Test
   void R6_aSecondRotationWhileOneRunsStopsAtOnceAndChangesNothing() throws Exception {
     byte[] keyringBefore = Files.readAllBytes(keyring);
-    Map<String, String> objectsBefore = objectHashes(storage);
+    Map<String, String> objectsBefore = CloudObjects.hashes(storage);
     // Another process holds the keyring's lock, as a rotation in progress does.
     Process holder = holdLock(KeyringLock.lockFile(keyring));
     try {
@@ -186,7 +185,7 @@ class KeysCommandTest {
           .contains("another key rotation of " + keyring + " is running")
           .contains(KeyringLock.lockFile(keyring).toString());
       assertThat(Files.readAllBytes(keyring)).isEqualTo(keyringBefore);
-      assertThat(objectHashes(storage)).isEqualTo(objectsBefore);
+      assertThat(CloudObjects.hashes(storage)).isEqualTo(objectsBefore);
     } finally {
       holder.getOutputStream().close();
       holder.waitFor();
@@ -268,18 +267,6 @@ class KeysCommandTest {
 
   private static byte[] plaintext(String item) {
     return ("the point manifest of " + item).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static Map<String, String> objectHashes(String storage) throws Exception {
-    Map<String, String> hashes = new TreeMap<>();
-    try (ObjectStore store = ObjectStores.open(storage)) {
-      for (String key : store.list("")) {
-        hashes.put(
-            key,
-            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(store.get(key))));
-      }
-    }
-    return hashes;
   }
 
   private static String keys(int expectedCode, String... args) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.haven.cloud.layout.CloudKeys;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.CloudObjects;
 import dev.haven.dist.client.GuestDiskModel;
 import dev.haven.protocol.Vm;
 import dev.haven.protocol.VmRef;
@@ -203,7 +204,7 @@ class CloudFailbackRealAgentsTest {
 
       // A migration to the cloud: protection ends, the cloud VM is the workload and stays; with
       // replica deletion the item's recovery points leave the store (the VM does not need them).
-      assertThat(storedObjects(storage)).isNotEmpty();
+      assertThat(CloudObjects.ofItem(storage, ITEM)).isNotEmpty();
       wf.disable(new LifecycleRequest("job-off", true));
       ProtectionResult result = WorkflowStub.fromTyped(wf).getResult(ProtectionResult.class);
       assertThat(result.finalState()).isEqualTo(ItemState.DISABLED);
@@ -213,16 +214,10 @@ class CloudFailbackRealAgentsTest {
               "delete-cloud-objects:succeeded",
               "keep-cloud-vm:running",
               "keep-cloud-vm:succeeded");
-      assertThat(storedObjects(storage)).isEmpty();
+      assertThat(CloudObjects.ofItem(storage, ITEM)).isEmpty();
       Vm stillThere = rig.vmAtB(inCloud.getId());
       assertThat(stillThere.getPowerState()).isEqualTo("on");
       assertThat(rig.hashOverNbd(stillThere)).isEqualTo(guest.sha256());
-    }
-  }
-
-  private static List<String> storedObjects(String storage) throws Exception {
-    try (ObjectStore store = ObjectStores.open(storage)) {
-      return store.list("items/" + ITEM + "/");
     }
   }
 

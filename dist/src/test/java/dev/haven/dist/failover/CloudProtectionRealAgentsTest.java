@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.CloudObjects;
 import dev.haven.dist.client.GuestDiskModel;
 import dev.haven.protocol.CloudItemRef;
 import dev.haven.protocol.CloudServiceGrpc;
@@ -102,31 +103,25 @@ class CloudProtectionRealAgentsTest {
       rig.await(keptWf, ItemState.PROTECTED);
       rig.cycle(goneWf);
       rig.cycle(keptWf);
-      List<String> keptObjects = objects(storage, "item-kept");
-      assertThat(objects(storage, "item-gone")).contains("items/item-gone/data-key");
+      List<String> keptObjects = CloudObjects.ofItem(storage, "item-kept");
+      assertThat(CloudObjects.ofItem(storage, "item-gone")).contains("items/item-gone/data-key");
 
       goneWf.disable(new LifecycleRequest("job-gone", true));
       assertThat(WorkflowStub.fromTyped(goneWf).getResult(ProtectionResult.class).finalState())
           .isEqualTo(ItemState.DISABLED);
       assertThat(rig.store.steps("job-gone"))
           .contains("delete-cloud-objects:running", "delete-cloud-objects:succeeded");
-      assertThat(objects(storage, "item-gone")).isEmpty();
+      assertThat(CloudObjects.ofItem(storage, "item-gone")).isEmpty();
       // None of the other item's objects went (it goes on replicating meanwhile, so it may have
       // more), and the source VM runs on as it was.
-      assertThat(objects(storage, "item-kept")).containsAll(keptObjects);
+      assertThat(CloudObjects.ofItem(storage, "item-kept")).containsAll(keptObjects);
       assertThat(rig.hashOverNbd(rig.vmAtA(gone.getId()))).isEqualTo(goneGuest.sha256());
 
       keptWf.disable(new LifecycleRequest("job-kept", false));
       assertThat(WorkflowStub.fromTyped(keptWf).getResult(ProtectionResult.class).finalState())
           .isEqualTo(ItemState.DISABLED);
       assertThat(rig.store.steps("job-kept")).doesNotContain("delete-cloud-objects:running");
-      assertThat(objects(storage, "item-kept")).containsAll(keptObjects);
-    }
-  }
-
-  private static List<String> objects(String storage, String itemId) throws Exception {
-    try (ObjectStore store = ObjectStores.open(storage)) {
-      return store.list("items/" + itemId + "/");
+      assertThat(CloudObjects.ofItem(storage, "item-kept")).containsAll(keptObjects);
     }
   }
 

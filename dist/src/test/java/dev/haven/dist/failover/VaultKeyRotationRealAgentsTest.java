@@ -6,6 +6,7 @@ import dev.haven.cloud.crypto.DataKeys;
 import dev.haven.cloud.crypto.VaultKeyring;
 import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
+import dev.haven.dist.CloudObjects;
 import dev.haven.dist.client.GuestDiskModel;
 import dev.haven.dist.commands.KeysCommand;
 import dev.haven.protocol.Vm;
@@ -14,9 +15,7 @@ import dev.haven.workflows.protection.ProtectedItemWorkflow;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -52,10 +51,10 @@ class VaultKeyRotationRealAgentsTest {
       RealAgentsRig.write(vm, guest, random, 10);
       guestAt.put(rig.cycle(wf), guest.sha256());
 
-      Map<String, String> before = objectHashes(storage);
+      Map<String, String> before = CloudObjects.hashes(storage);
       String out = keys(0, "rotate", "--keyring", keyring.toString(), "--store", storage);
       assertThat(out).contains("rotated 1 data keys in " + storage + " to key k2");
-      Map<String, String> after = objectHashes(storage);
+      Map<String, String> after = CloudObjects.hashes(storage);
       // Nothing re-sent: the same objects, and only the data key's bytes differ.
       assertThat(after.keySet()).isEqualTo(before.keySet());
       assertThat(changed(before, after)).containsExactly("items/" + ITEM + "/data-key");
@@ -103,19 +102,6 @@ class VaultKeyRotationRealAgentsTest {
       String key = "items/" + ITEM + "/data-key";
       return DataKeys.wrappingKeyId(key, store.get(key));
     }
-  }
-
-  /** Every object in the store and the SHA-256 of its bytes. */
-  static Map<String, String> objectHashes(String storage) throws Exception {
-    Map<String, String> hashes = new TreeMap<>();
-    try (ObjectStore store = ObjectStores.open(storage)) {
-      for (String key : store.list("")) {
-        hashes.put(
-            key,
-            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(store.get(key))));
-      }
-    }
-    return hashes;
   }
 
   static java.util.List<String> changed(Map<String, String> before, Map<String, String> after) {
