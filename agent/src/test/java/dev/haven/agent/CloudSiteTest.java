@@ -101,18 +101,21 @@ class CloudSiteTest {
   }
 
   private static MaterializeRecoveryPointResponse failover(String itemId, String pointId) {
-    return cloudHost()
-        .materializeCloudPoint(
-            MaterializeCloudPointRequest.newBuilder()
-                .setItemId(itemId)
-                .setCloudStorage(storage)
-                .setPointId(pointId)
-                .setVmName("web-cloud")
-                .setCpus(2)
-                .setMemoryMib(512)
-                .addNetworks("cloud-vnet")
-                .setPublicIp("203.0.113.7")
-                .build());
+    return cloudHost().materializeCloudPoint(failoverRequest(itemId, pointId).build());
+  }
+
+  /** A failover to the cloud at {@code pointId} ("" for the newest), with no request id. */
+  private static MaterializeCloudPointRequest.Builder failoverRequest(
+      String itemId, String pointId) {
+    return MaterializeCloudPointRequest.newBuilder()
+        .setItemId(itemId)
+        .setCloudStorage(storage)
+        .setPointId(pointId)
+        .setVmName("web-cloud")
+        .setCpus(2)
+        .setMemoryMib(512)
+        .addNetworks("cloud-vnet")
+        .setPublicIp("203.0.113.7");
   }
 
   @Test
@@ -187,17 +190,10 @@ class CloudSiteTest {
     assertThat(agents.driverB().list()).hasSize(vmsBefore);
   }
 
+  /** The newest point built for request {@code requestId}, as each retry of one activity asks. */
   private static MaterializeRecoveryPointResponse build(String itemId, String requestId) {
     return cloudHost()
-        .materializeCloudPoint(
-            MaterializeCloudPointRequest.newBuilder()
-                .setItemId(itemId)
-                .setCloudStorage(storage)
-                .setVmName("retried")
-                .setCpus(1)
-                .setMemoryMib(256)
-                .setRequestId(requestId)
-                .build());
+        .materializeCloudPoint(failoverRequest(itemId, "").setRequestId(requestId).build());
   }
 
   @Test
