@@ -1,6 +1,5 @@
 package dev.haven.workflows.protection;
 
-import static dev.haven.workflows.protection.JobRecorder.FAILED;
 import static dev.haven.workflows.protection.JobRecorder.RUNNING;
 import static dev.haven.workflows.protection.JobRecorder.SUCCEEDED;
 
@@ -175,15 +174,13 @@ final class CloudFailback {
             LifecycleSteps.DELETE_CLOUD_OBJECTS,
             () -> LifecycleSteps.deleteCloudObjects(s, a));
       } catch (ActivityFailure e) {
-        String message =
-            "step "
-                + LifecycleSteps.DELETE_CLOUD_OBJECTS
-                + " failed: "
-                + Failures.describe(e)
-                + ". The item stays committed in the cloud; fix the cause and disable again.";
-        s.lastError = Failures.describe(e);
-        rec.item(s);
-        rec.jobState(jobId, FAILED, message);
+        LifecycleSteps.failJob(
+            s,
+            rec,
+            jobId,
+            LifecycleSteps.DELETE_CLOUD_OBJECTS,
+            Failures.describe(e),
+            "disable again");
         return false;
       }
     }

@@ -82,7 +82,7 @@ final class LifecycleSteps {
     try {
       rec.step(jobId, RESUME_REPLICATION, replication::shipAndRecord);
     } catch (ActivityFailure e) {
-      fail(jobId, RESUME_REPLICATION, Failures.describe(e), "resume again");
+      failJob(s, rec, jobId, RESUME_REPLICATION, Failures.describe(e), "resume again");
       return false;
     }
     long now = Workflow.currentTimeMillis();
@@ -129,7 +129,7 @@ final class LifecycleSteps {
         rec.step(jobId, KEEP_REPLICA, () -> null);
       }
     } catch (ActivityFailure e) {
-      fail(jobId, step, Failures.describe(e), "disable again");
+      failJob(s, rec, jobId, step, Failures.describe(e), "disable again");
       return false;
     }
     s.state = ItemState.DISABLED;
@@ -154,7 +154,12 @@ final class LifecycleSteps {
         new CloudItemInput(s.itemId(), s.input.target().agentAddress(), s.cloudStorage));
   }
 
-  private void fail(String jobId, String step, String error, String retry) {
+  /**
+   * Fails a lifecycle job at {@code step}: the item stays in its state, and the job says which step
+   * failed and what to do ({@code retry}, e.g. "disable again").
+   */
+  static void failJob(
+      ProtectionState s, JobRecorder rec, String jobId, String step, String error, String retry) {
     String message =
         "step "
             + step
