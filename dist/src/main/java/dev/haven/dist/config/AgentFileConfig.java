@@ -20,24 +20,6 @@ public record AgentFileConfig(
     String hypervisor,
     String vaultKeyring) {
 
-  /** With the built-in file driver. */
-  public AgentFileConfig(
-      String hostName, String site, String dataDir, String grpc, String nbd, TlsFileConfig tls) {
-    this(hostName, site, dataDir, grpc, nbd, tls, null, null);
-  }
-
-  /** With no vault keyring configured. */
-  public AgentFileConfig(
-      String hostName,
-      String site,
-      String dataDir,
-      String grpc,
-      String nbd,
-      TlsFileConfig tls,
-      String hypervisor) {
-    this(hostName, site, dataDir, grpc, nbd, tls, hypervisor, null);
-  }
-
   public AgentConfig toAgentConfig() {
     require(hostName, "hostName");
     require(site, "site");
