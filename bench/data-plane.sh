@@ -101,19 +101,8 @@ qemu_export() {
 
 # --- guest write path ---------------------------------------------------------------------------
 
-# Brings the page cache to the same state before every timed run (not timed): dirty pages written
-# back and, where the bench may (root), the clean ones dropped, then FILE (the run's source) read
-# back in. On this machine (a VM whose memory the host backs lazily) writing into a page cache
-# that had grown by a few GiB cost six times the CPU (dd of 1 GiB into new files: 0.37 s, then
-# 2.4 s each from the third on; 0.3 s each after a drop), so back-to-back runs were not alike:
-# Haven's third 1 GiB run took three times its first (it writes a new image and log each round,
-# qemu-nbd rewrites one file). BENCH_NO_SETTLE=1 leaves the cache alone.
-settle() {
-  [ -z "${BENCH_NO_SETTLE:-}" ] || return 0
-  sync
-  (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null || true
-  [ -z "${1:-}" ] || cat "$1" >/dev/null
-}
+# settle [FILE] before every timed run: the page cache in one state (bench/lib/settle.sh).
+source "$here/lib/settle.sh"
 
 GIB=$((1024 * 1024 * 1024))
 

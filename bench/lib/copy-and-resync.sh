@@ -57,15 +57,8 @@ cr_tls_cert() {
     -subj /CN=localhost -keyout "$CR_TMP/tls.key" -out "$CR_TMP/tls.crt" 2>/dev/null
 }
 
-# Brings the page cache to the same state before each timed run: dirty pages written back, the
-# clean ones dropped where the bench may (root), then SRC read back in (warm, as the figure says).
-# On this machine writing into a page cache grown by a few GiB cost several times the CPU (see
-# bench/data-plane.sh), so without it a baseline after other figures took 4.3 s instead of 0.5 s.
-cr_settle() {
-  sync
-  (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null || true
-  cat "$1" >/dev/null
-}
+# settle SRC before each timed run: the page cache in one state, SRC warm (bench/lib/settle.sh).
+source "$CR_ROOT/bench/lib/settle.sh"
 
 # The baseline callback of CopyResyncBench: prints the seconds the baseline took.
 #   cp SRC | rsync-whole SRC | rsync-whole-fsync SRC | snapshot FROM TO | rsync-delta SRC DIVERGED
@@ -75,33 +68,33 @@ cr_baseline() {
   local what=$1 src=$2 other=${3:-}
   case "$what" in
     settle)
-      cr_settle "$src"
+      settle "$src"
       echo 0 ;;
     cp)
       rm -f "$CR_TMP/cp.img"
-      cr_settle "$src"
+      settle "$src"
       cr_time cp "$src" "$CR_TMP/cp.img"
       rm -f "$CR_TMP/cp.img" ;;
     rsync-whole)
       rm -f "$CR_TMP/rsync/whole.img"
-      cr_settle "$src"
+      settle "$src"
       cr_time rsync --whole-file "$src" "rsync://127.0.0.1:$CR_RSYNC_PORT/bench/whole.img"
       rm -f "$CR_TMP/rsync/whole.img" ;;
     rsync-whole-fsync)
       # The same, but durable before rsync ends, as Haven's copy is before it answers.
       rm -f "$CR_TMP/rsync/whole.img"
-      cr_settle "$src"
+      settle "$src"
       cr_time rsync --whole-file --fsync "$src" "rsync://127.0.0.1:$CR_RSYNC_PORT/bench/whole.img"
       rm -f "$CR_TMP/rsync/whole.img" ;;
     tls-pipe)
       # The file through TLS over loopback into a reader that drops it (bench/lib/tls-pipe.py).
       cr_tls_cert
-      cr_settle "$src"
+      settle "$src"
       python3 "$CR_ROOT/bench/lib/tls-pipe.py" "$CR_TMP/tls.crt" "$CR_TMP/tls.key" "$src" ;;
     durable-write)
       # The file written to this disk and forced, around the page cache as Haven's target does.
       rm -f "$CR_TMP/durable.img"
-      cr_settle "$src"
+      settle "$src"
       cr_time dd if="$src" of="$CR_TMP/durable.img" bs=4M oflag=direct conv=fsync status=none
       rm -f "$CR_TMP/durable.img" ;;
     snapshot)
