@@ -10,8 +10,6 @@ import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
 import dev.haven.dist.CloudObjects;
 import dev.haven.dist.keys.KeyringLock;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +22,6 @@ import javax.crypto.SecretKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code haven keys} over real folder stores holding protected items' wrapped data keys and objects
@@ -270,22 +267,10 @@ class KeysCommandTest {
   }
 
   private static String keys(int expectedCode, String... args) {
-    return run(expectedCode, args)[0];
+    return KeysCommands.run(expectedCode, args)[0];
   }
 
   private static String keysErr(int expectedCode, String... args) {
-    return run(expectedCode, args)[1];
-  }
-
-  private static String[] run(int expectedCode, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        new CommandLine(new KeysCommand())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(args);
-    assertThat(code).as("exit code; stdout: %s stderr: %s", out, err).isEqualTo(expectedCode);
-    return new String[] {out.toString(), err.toString()};
+    return KeysCommands.run(expectedCode, args)[1];
   }
 }

@@ -8,12 +8,10 @@ import dev.haven.cloud.store.ObjectStore;
 import dev.haven.cloud.store.ObjectStores;
 import dev.haven.dist.CloudObjects;
 import dev.haven.dist.client.GuestDiskModel;
-import dev.haven.dist.commands.KeysCommand;
+import dev.haven.dist.commands.KeysCommands;
 import dev.haven.protocol.Vm;
 import dev.haven.workflows.model.ItemState;
 import dev.haven.workflows.protection.ProtectedItemWorkflow;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +19,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code haven keys rotate} against a cloud site that real agents (mutual TLS) are replicating to:
@@ -86,15 +83,7 @@ class VaultKeyRotationRealAgentsTest {
   }
 
   private static String keys(int expectedCode, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        new CommandLine(new KeysCommand())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(args);
-    assertThat(code).as("exit code; stderr: %s", err).isEqualTo(expectedCode);
-    return out.toString();
+    return KeysCommands.run(expectedCode, args)[0];
   }
 
   private static String wrappingKey(String storage) throws Exception {
